@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Xcelsior needs to build, run and test. Idempotent:
+# only missing packages are installed, so a second run costs a dpkg query.
+set -euo pipefail
+
+BUILD_PKGS=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
+            libcurl4-openssl-dev libssl-dev libpq-dev libcriterion-dev)
+TEST_PKGS=(python3-pytest python3-requests sqlite3 prometheus wrk podman runc busybox-static
+           nftables iproute2 postgresql procps psmisc)
+
+want=("${BUILD_PKGS[@]}")
+[ "${1:-}" = "--test" ] && want+=("${TEST_PKGS[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "deps: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
