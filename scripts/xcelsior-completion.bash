@@ -1,0 +1,84 @@
+# bash completion for xcelsior (the Xcelsior command-line client)
+# Installed as share/bash-completion/completions/xcelsior; or: source xcelsior-completion.bash
+
+_xcelsior()
+{
+    local cur prev words cword
+    if declare -F _init_completion >/dev/null 2>&1; then
+        _init_completion || return
+    else
+        COMPREPLY=()
+        cur="${COMP_WORDS[COMP_CWORD]}"
+        prev="${COMP_WORDS[COMP_CWORD-1]}"
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+    fi
+
+    local commands="run jobs job cancel requeue process logs host-add host-rm hosts check
+        bill bill-all revenue billing spot-prices list-rig unlist-rig marketplace failover
+        autoscale canada-only events login whoami version help"
+    local globals="--url --api-url --token --json --no-color --help --version"
+
+    # Options that take a value: complete nothing special (or a fixed list) after them.
+    case "$prev" in
+        --url|--api-url)
+            COMPREPLY=($(compgen -W "http://127.0.0.1:8000 https://" -- "$cur"))
+            return ;;
+        --token|--id|--ip|--gpu|--vram|--free-vram|--rate|--description|-d|--host|--job|\
+        --priority|--gpus|--image|--count|-n|--limit|--timeout|--province)
+            return ;;
+        --tier)
+            COMPREPLY=($(compgen -W "free standard premium urgent" -- "$cur"))
+            return ;;
+        --trust-tier)
+            COMPREPLY=($(compgen -W "community residency sovereignty regulated" -- "$cur"))
+            return ;;
+        --status)
+            COMPREPLY=($(compgen -W "queued assigned leased running completed failed preempted cancelled" -- "$cur"))
+            return ;;
+        --country)
+            COMPREPLY=($(compgen -W "CA US" -- "$cur"))
+            return ;;
+    esac
+
+    # Find the command word (skipping global options and their values).
+    local i cmd=""
+    for ((i = 1; i < cword; i++)); do
+        case "${words[i]}" in
+            --url|--api-url|--token) ((i++)) ;;
+            -*) ;;
+            *) cmd="${words[i]}"; break ;;
+        esac
+    done
+
+    if [[ -z "$cmd" ]]; then
+        if [[ "$cur" == -* ]]; then
+            COMPREPLY=($(compgen -W "$globals" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+        fi
+        return
+    fi
+
+    local opts=""
+    case "$cmd" in
+        run)         opts="--tier --priority --gpus --image --trust-tier --no-assign" ;;
+        jobs)        opts="--status --host" ;;
+        logs)        opts="--follow -f --limit --timeout" ;;
+        requeue)     opts="--job" ;;
+        host-add)    opts="--id --ip --gpu --vram --free-vram --rate --country --province --gpus" ;;
+        hosts|marketplace) opts="--all" ;;
+        list-rig)    opts="--host --rate --description --gpu --vram" ;;
+        unlist-rig|failover) opts="--host" ;;
+        canada-only) opts="--enable --disable" ;;
+        events)      opts="--follow -f --count --timeout" ;;
+        help)
+            COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+            return ;;
+    esac
+    if [[ "$cur" == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts --help --json --url --api-url --token --no-color" -- "$cur"))
+    fi
+}
+
+complete -F _xcelsior xcelsior

@@ -1,0 +1,359 @@
+/* Host and operations verbs: host-add, host-rm, hosts, check, failover, autoscale, canada-only. */
+#include "cli/cli.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "core/fixed.h"
+
+#define NOPT {NULL, 0, 0, NULL, NULL}
+#define EM_DASH "\xe2\x80\x94"
+
+/* ---------- host-add ---------- */
+
+int cli_cmd_host_add(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
+{
+    const char *id = NULL, *ip = NULL, *gpu = NULL, *vram_s = NULL, *free_s = NULL, *rate_s = NULL;
+    const char *country = NULL, *province = NULL, *gpus_s = NULL;
+    int done = 0, npos = 0, rc;
+    struct cli_opt opts[] = {
+        {"id", 0, 1, &id, NULL},
+        {"ip", 0, 1, &ip, NULL},
+        {"gpu", 0, 1, &gpu, NULL},
+        {"vram", 0, 1, &vram_s, NULL},
+        {"free-vram", 0, 1, &free_s, NULL},
+        {"rate", 0, 1, &rate_s, NULL},
+        {"country", 0, 1, &country, NULL},
+        {"province", 0, 1, &province, NULL},
+        {"gpus", 0, 1, &gpus_s, NULL},
+        NOPT,
+    };
+    int64_t vram, freev, rate = 0;
+    long gpus = 0;
+    struct cli_body b;
+    struct cli_resp r = {0};
+
+    if ((rc = cli_parse_args(ctx, cmd, argc, argv, opts, NULL, 0, 0, &npos, &done)) || done)
+        return rc;
+    if (!id)
+        return cli_usage_error(cmd, "missing --id");
+    if (!ip)
+        return cli_usage_error(cmd, "missing --ip");
+    if (!gpu)
+        return cli_usage_error(cmd, "missing --gpu");
+    if (!vram_s)
+        return cli_usage_error(cmd, "missing --vram");
+    if ((rc = cli_arg_fixed(cmd, "--vram", vram_s, VRAM_SCALE, 1, &vram)))
+        return rc;
+    freev = vram;
+    if (free_s && (rc = cli_arg_fixed(cmd, "--free-vram", free_s, VRAM_SCALE, 0, &freev)))
+        return rc;
+    if (rate_s && (rc = cli_arg_fixed(cmd, "--rate", rate_s, MONEY_SCALE, 0, &rate)))
+        return rc;
+    if (gpus_s && (rc = cli_arg_int(cmd, "--gpus", gpus_s, 1, INT_MAX, &gpus)))
+        return rc;
+
+    cli_body_init(&b);
+    cli_body_str(&b, "host_id", id);
+    cli_body_str(&b, "ip", ip);
+    cli_body_str(&b, "gpu_model", gpu);
+    cli_body_fixed(&b, "total_vram_gb", vram, VRAM_SCALE);
+    cli_body_fixed(&b, "free_vram_gb", freev, VRAM_SCALE);
+    if (gpus_s)
+        cli_body_int(&b, "gpu_count", gpus);
+    if (rate_s)
+        cli_body_fixed(&b, "cost_per_hour", rate, MONEY_SCALE);
+    if (country)
+        cli_body_str(&b, "country", country);
+    if (province)
+        cli_body_str(&b, "province", province);
+    rc = cli_call(ctx, "PUT", "/host", cli_body_finish(&b), &r);
+    cli_body_free(&b);
+    if (rc)
+        goto out;
+    if (ctx->json) {
+        cli_print_raw(&r);
+    } else {
+        const json_t *h = json_object_get(r.json, "host");
+        const char *tok = json_string_value(json_object_get(r.json, "agent_token"));
+        const char *cc = cli_jstr(h, "country"), *pp = cli_jstr(h, "province");
+        char loc[160], vb[48], rb[48];
+
+        if (*cc && *pp)
+            snprintf(loc, sizeof loc, "%s %s", cc, pp);
+        else if (*cc || *pp)
+            snprintf(loc, sizeof loc, "%s", *cc ? cc : pp);
+        else
+            snprintf(loc, sizeof loc, EM_DASH);
+        printf("Host registered: %s | %s | %s | %s | %sGB | $%s/hr | %s\n", cli_jstr(h, "host_id"),
+               cli_jstr(h, "ip"), cli_jstr(h, "gpu_model"), loc,
+               cli_jvram(h, "total_vram_gb", vb, sizeof vb),
+               cli_jmoney(h, "cost_per_hour", rb, sizeof rb), cli_jstr(h, "status"));
+        if (tok && *tok) {
+            printf("Agent token: %s\n", tok);
+            printf("  (shown once: store it as XCELSIOR_AGENT_TOKEN on the host)\n");
+        }
+    }
+out:
+    cli_resp_free(&r);
+    return rc;
+}
+
+/* ---------- host-rm ---------- */
+
+int cli_cmd_host_rm(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
+{
+    int done = 0, npos = 0, rc;
+    const char *pos[1];
+    struct cli_resp r = {0};
+    char *e, *path;
+
+    if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, pos, 1, 1, &npos, &done)) || done)
+        return rc;
+    e = cli_path_escape(pos[0]);
+    path = xasprintf("/host/%s", e);
+    free(e);
+    rc = cli_call(ctx, "DELETE", path, NULL, &r);
+    free(path);
+    if (rc)
+        goto out;
+    if (ctx->json) {
+        cli_print_raw(&r);
+    } else {
+        const json_t *req = json_object_get(r.json, "requeued"), *j;
+        size_t i;
+        const char *removed = cli_jstr(r.json, "removed");
+        printf("Host removed: %s\n", *removed ? removed : pos[0]);
+        json_array_foreach(req, i, j)
+            if (json_is_string(j))
+                printf("  Requeued: %s\n", json_string_value(j));
+    }
+out:
+    cli_resp_free(&r);
+    return rc;
+}
+
+/* ---------- hosts ---------- */
+
+int cli_cmd_hosts(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
+{
+    int all = 0, done = 0, npos = 0, rc;
+    struct cli_opt opts[] = {{"all", 'a', 0, NULL, &all}, NOPT};
+    static const char *const seps[] = {"", " ", " | ", " | ", " | ", " | "};
+    struct cli_resp r = {0};
+    const json_t *hosts, *h;
+    size_t i;
+
+    if ((rc = cli_parse_args(ctx, cmd, argc, argv, opts, NULL, 0, 0, &npos, &done)) || done)
+        return rc;
+    if ((rc = cli_call(ctx, "GET", all ? "/hosts?active_only=false" : "/hosts?active_only=true",
+                       NULL, &r)))
+        goto out;
+    if (ctx->json) {
+        cli_print_raw(&r);
+        goto out;
+    }
+    hosts = json_object_get(r.json, "hosts");
+    if (!json_is_array(hosts) || json_array_size(hosts) == 0) {
+        printf("No hosts.\n");
+        goto out;
+    }
+    {
+        struct cli_table *t = cli_table_new(6, seps);
+        json_array_foreach(hosts, i, h) {
+            char st[64], fb[48], fcell[80], rb[48], rcell[80];
+            const char *cells[6];
+            enum cli_color col[6] = {cli_status_color(cli_jstr(h, "status")), 0, 0, 0, 0, 0};
+            const char *ratekey = json_object_get(h, "effective_rate_per_hour") ? "effective_rate_per_hour"
+                                                                                : "cost_per_hour";
+
+            snprintf(st, sizeof st, "[%s]", cli_jstr(h, "status"));
+            snprintf(fcell, sizeof fcell, "%sGB free", cli_jvram(h, "free_vram_gb", fb, sizeof fb));
+            snprintf(rcell, sizeof rcell, "$%s/hr", cli_jmoney(h, ratekey, rb, sizeof rb));
+            cells[0] = st;
+            cells[1] = cli_jstr(h, "host_id");
+            cells[2] = cli_jstr(h, "ip");
+            cells[3] = cli_jstr(h, "gpu_model");
+            cells[4] = fcell;
+            cells[5] = rcell;
+            cli_table_add(t, cells, col);
+        }
+        cli_table_print(t, stdout, ctx->color);
+        cli_table_free(t);
+    }
+out:
+    cli_resp_free(&r);
+    return rc;
+}
+
+/* ---------- check ---------- */
+
+int cli_cmd_check(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
+{
+    int done = 0, npos = 0, rc;
+    struct cli_resp r = {0};
+    const json_t *res, *v;
+    const char *k;
+
+    if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, NULL, 0, 0, &npos, &done)) || done)
+        return rc;
+    if ((rc = cli_call(ctx, "POST", "/hosts/check", NULL, &r)))
+        goto out;
+    if (ctx->json) {
+        cli_print_raw(&r);
+        goto out;
+    }
+    res = json_object_get(r.json, "results");
+    if (!json_is_object(res) || json_object_size(res) == 0) {
+        printf("No hosts.\n");
+        goto out;
+    }
+    json_object_foreach((json_t *)res, k, v) {
+        const char *st = json_is_string(v) ? json_string_value(v) : "?";
+        enum cli_color c = cli_status_color(st);
+        if (ctx->color && c != CLI_C_NONE)
+            printf("  %s: %s%s\033[0m\n", k, c == CLI_C_GREEN ? "\033[32m" : "\033[31m", st);
+        else
+            printf("  %s: %s\n", k, st);
+    }
+out:
+    cli_resp_free(&r);
+    return rc;
+}
+
+/* ---------- failover ---------- */
+
+int cli_cmd_failover(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
+{
+    const char *host = NULL;
+    int done = 0, npos = 0, rc;
+    const char *pos[1];
+    struct cli_opt opts[] = {{"host", 0, 1, &host, NULL}, NOPT};
+    struct cli_resp r = {0};
+    struct cli_body b;
+    const json_t *dead, *req, *failed, *assigned, *x;
+    size_t i;
+
+    if ((rc = cli_parse_args(ctx, cmd, argc, argv, opts, pos, 0, 1, &npos, &done)) || done)
+        return rc;
+    if (npos == 1) {
+        if (host && strcmp(host, pos[0]) != 0)
+            return cli_usage_error(cmd, "give the host id once (--host HOST_ID)");
+        host = pos[0];
+    }
+    if (host && !*host)
+        return cli_usage_error(cmd, "--host must not be empty");
+    cli_body_init(&b);
+    if (host)
+        cli_body_str(&b, "host_id", host);
+    rc = cli_call(ctx, "POST", "/failover", host ? cli_body_finish(&b) : NULL, &r);
+    cli_body_free(&b);
+    if (rc)
+        goto out;
+    if (ctx->json) {
+        cli_print_raw(&r);
+        goto out;
+    }
+    dead = json_object_get(r.json, "dead_hosts");
+    req = json_object_get(r.json, "requeued");
+    failed = json_object_get(r.json, "failed");
+    assigned = json_object_get(r.json, "assigned");
+    if (json_array_size(dead) > 0) {
+        printf("Dead hosts:");
+        json_array_foreach(dead, i, x)
+            printf(" %s", json_is_string(x) ? json_string_value(x) : cli_jstr(x, "host_id"));
+        printf("\n");
+    }
+    if (json_array_size(req) + json_array_size(failed) + json_array_size(assigned) == 0) {
+        printf("No jobs to failover.\n");
+        goto out;
+    }
+    if (json_array_size(req) > 0) {
+        printf("Requeued:\n");
+        json_array_foreach(req, i, x)
+            printf("  %s (%s) retry %lld\n", cli_jstr(x, "name"), cli_jstr(x, "job_id"),
+                   cli_jint(x, "retries"));
+    }
+    if (json_array_size(failed) > 0) {
+        printf("Failed (retry limit reached):\n");
+        json_array_foreach(failed, i, x)
+            printf("  %s (%s): %s\n", cli_jstr(x, "name"), cli_jstr(x, "job_id"), cli_jstr(x, "reason"));
+    }
+    if (json_array_size(assigned) > 0) {
+        printf("Reassigned:\n");
+        json_array_foreach(assigned, i, x)
+            printf("  %s (%s) -> %s\n", cli_jstr(x, "job"), cli_jstr(x, "job_id"), cli_jstr(x, "host"));
+    }
+out:
+    cli_resp_free(&r);
+    return rc;
+}
+
+/* ---------- autoscale ---------- */
+
+int cli_cmd_autoscale(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
+{
+    int done = 0, npos = 0, rc;
+    struct cli_resp r = {0};
+    const json_t *prov, *assigned, *deprov, *x;
+    size_t i;
+
+    if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, NULL, 0, 0, &npos, &done)) || done)
+        return rc;
+    if ((rc = cli_call(ctx, "POST", "/autoscale/cycle", NULL, &r)))
+        goto out;
+    if (ctx->json) {
+        cli_print_raw(&r);
+        goto out;
+    }
+    prov = json_object_get(r.json, "provisioned");
+    assigned = json_object_get(r.json, "assigned");
+    deprov = json_object_get(r.json, "deprovisioned");
+    if (json_array_size(prov) + json_array_size(assigned) + json_array_size(deprov) == 0) {
+        printf("No scaling actions.\n");
+        goto out;
+    }
+    json_array_foreach(prov, i, x)
+        printf("Provisioned: %s (%s)\n", cli_jstr(x, "host_id"), cli_jstr(x, "gpu"));
+    json_array_foreach(assigned, i, x)
+        printf("Assigned: %s (%s) -> %s\n", cli_jstr(x, "job"), cli_jstr(x, "job_id"), cli_jstr(x, "host"));
+    json_array_foreach(deprov, i, x)
+        printf("Deprovisioned: %s\n", json_is_string(x) ? json_string_value(x) : cli_jstr(x, "host_id"));
+out:
+    cli_resp_free(&r);
+    return rc;
+}
+
+/* ---------- canada-only ---------- */
+
+int cli_cmd_canada_only(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
+{
+    int en = 0, dis = 0, done = 0, npos = 0, rc;
+    struct cli_opt opts[] = {{"enable", 0, 0, NULL, &en}, {"disable", 0, 0, NULL, &dis}, NOPT};
+    struct cli_resp r = {0};
+    const json_t *v;
+
+    if ((rc = cli_parse_args(ctx, cmd, argc, argv, opts, NULL, 0, 0, &npos, &done)) || done)
+        return rc;
+    if (en && dis)
+        return cli_usage_error(cmd, "--enable and --disable are mutually exclusive");
+    if (en || dis)
+        rc = cli_call(ctx, "PUT", "/canada", en ? "{\"enabled\":true}" : "{\"enabled\":false}", &r);
+    else
+        rc = cli_call(ctx, "GET", "/canada", NULL, &r);
+    if (rc)
+        goto out;
+    if (ctx->json) {
+        cli_print_raw(&r);
+        goto out;
+    }
+    v = json_object_get(r.json, "canada_only");
+    if (!json_is_boolean(v))
+        v = json_object_get(r.json, "enabled");
+    printf("Canada-only mode: %s\n", json_is_true(v) ? "ON" : "OFF");
+out:
+    cli_resp_free(&r);
+    return rc;
+}

@@ -1,0 +1,251 @@
+/* Command table, help texts and the top-level argument handling of `xcelsior`. */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef XC_VERSION
+#define XC_VERSION "0.0.0"
+#endif
+
+static const struct cli_cmd commands[] = {
+    /* Jobs */
+    {"run", "MODEL VRAM_GB [--tier T] [--priority N] [--gpus N] [--image IMG] [--trust-tier T] [--no-assign]",
+     "Submit a job, then run a queue pass",
+     "Submits a job (POST /job) and, unless --no-assign is given, runs one queue pass\n"
+     "(POST /queue/process) and reports where it was placed.\n"
+     "\n"
+     "  MODEL              job name (usually the model), e.g. llama3\n"
+     "  VRAM_GB            VRAM needed per job, in GB (up to 3 decimals)\n"
+     "  --tier T           free, standard, premium or urgent\n"
+     "  --priority N       legacy numeric priority (used only without --tier)\n"
+     "  --gpus N           number of GPUs (default 1)\n"
+     "  --image IMG        container image\n"
+     "  --trust-tier T     community, residency, sovereignty or regulated\n"
+     "  --no-assign        do not run a queue pass after submitting\n",
+     cli_cmd_run},
+    {"jobs", "[--status S] [--host HOST_ID]", "List jobs",
+     "Lists jobs (GET /jobs), optionally only those with status S (queued, assigned, leased,\n"
+     "running, completed, failed, preempted, cancelled) or on one host.\n",
+     cli_cmd_jobs},
+    {"job", "JOB_ID", "Show one job in detail",
+     "Prints the job (GET /job/{id}) as indented JSON. For a queued job the server's reason\n"
+     "for not placing it (pending_reason) is also printed on stderr.\n",
+     cli_cmd_job},
+    {"cancel", "JOB_ID", "Cancel a job",
+     "Cancels a job (PATCH /job/{id} {\"status\":\"cancelled\"}). Cancelling a running job is\n"
+     "asynchronous: the agent is asked to stop it.\n",
+     cli_cmd_cancel},
+    {"requeue", "--job JOB_ID", "Send a failed or preempted job back to the queue",
+     "Requeues a job (POST /job/{id}/requeue). The job id may also be given as a plain argument.\n",
+     cli_cmd_requeue},
+    {"process", "", "Run one queue pass (assign queued jobs to hosts)",
+     "Runs one scheduling pass (POST /queue/process) and lists the assignments.\n", cli_cmd_process},
+    {"logs", "JOB_ID [-f] [--limit N]", "Show (or follow) a job's log lines",
+     "Prints the job's buffered log lines (GET /jobs/{id}/logs, last N, default 100).\n"
+     "With -f/--follow, streams them (GET /jobs/{id}/logs/stream) until the job ends;\n"
+     "--timeout SEC stops following after SEC seconds.\n",
+     cli_cmd_logs},
+    /* Hosts */
+    {"host-add", "--id ID --ip IP --gpu MODEL --vram GB [--free-vram GB] [--rate R] [--country CC] [--province PP] [--gpus N]",
+     "Register (or update) a GPU host",
+     "Registers a host (PUT /host). --free-vram defaults to --vram; --rate is CAD per GPU-hour.\n"
+     "A new host starts pending until its agent reports versions that pass admission.\n"
+     "The agent token is printed once when the server issues one.\n",
+     cli_cmd_host_add},
+    {"host-rm", "HOST_ID", "Remove a host",
+     "Removes a host (DELETE /host/{id}); its jobs are sent back to the queue.\n", cli_cmd_host_rm},
+    {"hosts", "[--all]", "List hosts",
+     "Lists active hosts (GET /hosts?active_only=true); --all includes pending and dead ones.\n",
+     cli_cmd_hosts},
+    {"check", "", "Health-check all hosts (heartbeat based)",
+     "Runs the heartbeat check (POST /hosts/check) and prints alive/dead per host.\n", cli_cmd_check},
+    /* Billing */
+    {"bill", "JOB_ID", "Show the billing record of a finished job",
+     "Bills a job (POST /billing/bill/{id}); returns the existing record if already billed.\n",
+     cli_cmd_bill},
+    {"bill-all", "", "Bill every finished job that has no billing record",
+     "Creates missing billing records (POST /billing/bill-all).\n", cli_cmd_bill_all},
+    {"revenue", "", "Show total revenue", "Prints revenue totals (GET /billing/revenue).\n", cli_cmd_revenue},
+    {"billing", "", "List billing records",
+     "Lists billing records and their total (GET /billing).\n", cli_cmd_billing},
+    {"spot-prices", "", "Show current spot prices", "Prints spot prices per GPU model (GET /spot-prices).\n",
+     cli_cmd_spot_prices},
+    /* Marketplace */
+    {"list-rig", "--host ID --rate R [--description D] [--gpu MODEL] [--vram GB]", "List a host on the marketplace",
+     "Creates or updates a marketplace listing (POST /marketplace/list); --rate is CAD per hour.\n",
+     cli_cmd_list_rig},
+    {"unlist-rig", "--host ID", "Remove a marketplace listing",
+     "Deactivates a host's listing (DELETE /marketplace/{id}).\n", cli_cmd_unlist_rig},
+    {"marketplace", "[--all]", "Browse marketplace listings",
+     "Lists active listings (GET /marketplace); --all includes inactive ones.\n", cli_cmd_marketplace},
+    /* Operations */
+    {"failover", "[--host HOST_ID]", "Requeue jobs of dead hosts",
+     "Runs failover (POST /failover): with --host, that host is declared lost now. Jobs on dead\n"
+     "hosts are requeued and reassigned.\n",
+     cli_cmd_failover},
+    {"autoscale", "", "Run one autoscale cycle",
+     "Runs one autoscale cycle (POST /autoscale/cycle) and lists what was provisioned, assigned\n"
+     "and deprovisioned.\n",
+     cli_cmd_autoscale},
+    {"canada-only", "[--enable | --disable]", "Show or set Canada-only scheduling",
+     "With --enable or --disable sets the mode (PUT /canada); without, shows it (GET /canada).\n",
+     cli_cmd_canada_only},
+    {"events", "[-f] [--count N] [--timeout SEC]", "Watch the live event stream",
+     "Prints events from the server's event stream (GET /api/stream), one per line.\n"
+     "Without -f it listens for 5 seconds; with -f/--follow until interrupted.\n"
+     "--count N stops after N events; --timeout SEC after SEC seconds.\n",
+     cli_cmd_events},
+    /* Account */
+    {"login", "", "Sign in with the device flow and store the token",
+     "Starts the device flow (POST /api/auth/device), shows the code to approve in a browser,\n"
+     "then stores the session token in ~/.xcelsior/token (mode 0600).\n",
+     cli_cmd_login},
+    {"whoami", "", "Show the signed-in user", "Prints the current user (GET /api/auth/me).\n", cli_cmd_whoami},
+    {"version", "", "Show client and server versions",
+     "Prints the client version and, when reachable, the server's (GET /).\n", cli_cmd_version},
+    {"help", "[COMMAND]", "Show help for the tool or one command", NULL, cli_cmd_help},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+const struct cli_cmd *cli_find_cmd(const char *name)
+{
+    size_t i;
+    for (i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static const char global_options_help[] =
+    "Global options (before or after the command):\n"
+    "  --url URL, --api-url URL  server URL (env XCELSIOR_API_URL, default " CLI_DEFAULT_URL ")\n"
+    "  --token TOKEN             API token (env XCELSIOR_API_TOKEN, else ~/.xcelsior/token)\n"
+    "  --json                    print the server's raw JSON response\n"
+    "  --no-color                no colours (also NO_COLOR=1; colour is only used on a terminal)\n"
+    "  -h, --help                show help\n";
+
+void cli_print_cmd_help(const struct cli_cmd *cmd, FILE *f)
+{
+    fprintf(f, "usage: xcelsior %s%s%s\n\n%s.\n", cmd->name, *cmd->synopsis ? " " : "", cmd->synopsis,
+            cmd->summary);
+    if (cmd->help)
+        fprintf(f, "\n%s", cmd->help);
+    fprintf(f, "\n%s", global_options_help);
+}
+
+void cli_print_tool_help(FILE *f)
+{
+    static const struct {
+        const char *title;
+        const char *first;
+    } groups[] = {
+        {"Jobs", "run"},          {"Hosts", "host-add"},      {"Billing", "bill"},
+        {"Marketplace", "list-rig"}, {"Operations", "failover"}, {"Account", "login"},
+    };
+    size_t i, g = 0;
+
+    fprintf(f, "usage: xcelsior [OPTIONS] COMMAND [ARGS...]\n\n"
+               "Command-line client of the Xcelsior GPU scheduling API.\n");
+    for (i = 0; i < NCOMMANDS; i++) {
+        if (g < sizeof groups / sizeof groups[0] && strcmp(commands[i].name, groups[g].first) == 0)
+            fprintf(f, "\n%s:\n", groups[g++].title);
+        fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+    }
+    fprintf(f, "\n%s", global_options_help);
+    fprintf(f, "  -V, --version             show the client version\n"
+               "\nExit status: 0 success, 1 the server refused the request, 2 usage error,\n"
+               "3 the server could not be reached.\n"
+               "Run 'xcelsior help COMMAND' for the options of one command.\n");
+}
+
+/* Global options before the verb. Returns the index of the verb, or -1 with *rc set. */
+static int parse_globals(struct cli_ctx *ctx, int argc, char **argv, int *rc)
+{
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        const char *name = NULL;
+
+        if (a[0] != '-' || a[1] == '\0')
+            return i;
+        if (strcmp(a, "--") == 0)
+            return i + 1 < argc ? i + 1 : argc;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            cli_print_tool_help(stdout);
+            *rc = CLI_EXIT_OK;
+            return -1;
+        }
+        if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+            printf("xcelsior %s\n", XC_VERSION);
+            *rc = CLI_EXIT_OK;
+            return -1;
+        }
+        if (strcmp(a, "--json") == 0) {
+            ctx->json = 1;
+            continue;
+        }
+        if (strcmp(a, "--no-color") == 0 || strcmp(a, "--no-colour") == 0) {
+            ctx->no_color = 1;
+            continue;
+        }
+        if (strncmp(a, "--url", 5) == 0 && (a[5] == '\0' || a[5] == '=')) {
+            slot = &ctx->url_opt;
+            name = "--url";
+        } else if (strncmp(a, "--api-url", 9) == 0 && (a[9] == '\0' || a[9] == '=')) {
+            slot = &ctx->url_opt;
+            name = "--api-url";
+        } else if (strncmp(a, "--token", 7) == 0 && (a[7] == '\0' || a[7] == '=')) {
+            slot = &ctx->token_opt;
+            name = "--token";
+        }
+        if (slot) {
+            const char *eq = strchr(a, '=');
+            if (eq) {
+                *slot = eq + 1;
+            } else if (i + 1 < argc) {
+                *slot = argv[++i];
+            } else {
+                *rc = cli_usage_error(NULL, "option '%s' needs a value", name);
+                return -1;
+            }
+            continue;
+        }
+        *rc = cli_usage_error(NULL, "unknown option '%s'", a);
+        return -1;
+    }
+    return argc;
+}
+
+int cli_main(int argc, char **argv)
+{
+    struct cli_ctx ctx;
+    const struct cli_cmd *cmd;
+    int rc = CLI_EXIT_OK, v;
+
+    memset(&ctx, 0, sizeof ctx);
+    v = parse_globals(&ctx, argc, argv, &rc);
+    if (v < 0)
+        goto out;
+    if (v >= argc) {
+        cli_print_tool_help(stderr);
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    cmd = cli_find_cmd(argv[v]);
+    if (!cmd) {
+        rc = cli_usage_error(NULL, "unknown command '%s'", argv[v]);
+        goto out;
+    }
+    cli_http_global_init();
+    rc = cmd->run(&ctx, cmd, argc - v - 1, argv + v + 1);
+    cli_http_global_cleanup();
+out:
+    if (fflush(stdout) != 0 && rc == CLI_EXIT_OK)
+        rc = CLI_EXIT_API;
+    cli_ctx_free(&ctx);
+    return rc;
+}

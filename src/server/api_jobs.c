@@ -1,0 +1,338 @@
+/* Jobs: submission, listing, detail, status reports/transitions, requeue, logs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/errors.h"
+#include "common/ids.h"
+#include "common/jsonx.h"
+#include "common/xalloc.h"
+#include "core/jobstate.h"
+#include "server/app.h"
+#include "server/auth.h"
+#include "server/engine.h"
+#include "server/handlers.h"
+#include "server/jobs_common.h"
+#include "server/sse.h"
+#include "server/tx.h"
+#include "server/validate.h"
+#include "server/views.h"
+
+#define MAX_VRAM_MGB (4096LL * 1000)
+
+static int parse_command(struct req *r, struct job *j)
+{
+    json_t *cmd = NULL;
+    if (v_array(r, "command", false, &cmd) < 0)
+        return -1;
+    if (!cmd)
+        return 0;
+    if (json_array_size(cmd) > 64) {
+        reply_invalid(r, "body", "command", "too_long", "at most 64 arguments");
+        return -1;
+    }
+    size_t i;
+    json_t *a;
+    json_array_foreach(cmd, i, a)
+    {
+        if (!json_is_string(a) || json_string_length(a) > 4096 || strlen(json_string_value(a)) != json_string_length(a)) {
+            reply_invalid(r, "body", "command", "type_error", "every argument must be a string of at most 4096 bytes");
+            return -1;
+        }
+    }
+    free(j->command);
+    j->command = jsonx_dump(cmd, NULL);
+    return 0;
+}
+
+static int parse_environment(struct req *r, struct job *j)
+{
+    json_t *env = NULL;
+    if (v_object(r, "environment", false, &env) < 0)
+        return -1;
+    if (!env)
+        return 0;
+    if (json_object_size(env) > 64) {
+        reply_invalid(r, "body", "environment", "too_long", "at most 64 variables");
+        return -1;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(env, k, v)
+    {
+        if (!valid_env_key(k)) {
+            reply_invalid(r, "body", "environment", "pattern", "variable names must match ^[A-Za-z_][A-Za-z0-9_]{0,127}$");
+            return -1;
+        }
+        if (!json_is_string(v) || json_string_length(v) > 4096 || strlen(json_string_value(v)) != json_string_length(v)) {
+            reply_invalid(r, "body", "environment", "type_error", "values must be strings of at most 4096 bytes");
+            return -1;
+        }
+    }
+    free(j->environment);
+    j->environment = jsonx_dump(env, NULL);
+    return 0;
+}
+
+static bool nfs_server_allowed(const char *server)
+{
+    const struct server_config *c = &g_app->cfg;
+    if (!*c->nfs_allowed && !*c->nfs_server)
+        return c->env != ENV_PRODUCTION;
+    if (strcmp(server, c->nfs_server) == 0)
+        return true;
+    size_t n = strlen(server);
+    for (const char *p = c->nfs_allowed; *p;) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == n && memcmp(p, server, n) == 0)
+            return true;
+        p += l + (e ? 1 : 0);
+    }
+    return false;
+}
+
+static int parse_nfs(struct req *r, struct job *j)
+{
+    const char *server = NULL, *path = NULL, *mount = NULL;
+    if (v_str(r, "nfs_server", false, 0, 255, &server) < 0 || v_str(r, "nfs_path", false, 0, 512, &path) < 0 ||
+        v_str(r, "nfs_mount_point", false, 0, 512, &mount) < 0)
+        return -1;
+    if (server && *server) {
+        if (!nfs_server_allowed(server)) {
+            reply_invalid(r, "body", "nfs_server", "enum", "nfs_server is not allowed");
+            return -1;
+        }
+        snprintf(j->nfs_server, sizeof j->nfs_server, "%s", server);
+        snprintf(j->nfs_mount_point, sizeof j->nfs_mount_point, "%s", "/mnt/xcelsior-nfs");
+    }
+    if (path && *path) {
+        if (path[0] != '/' || strstr(path, "/../") || (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0)) {
+            reply_invalid(r, "body", "nfs_path", "pattern", "must be absolute with no '..' segment");
+            return -1;
+        }
+        snprintf(j->nfs_path, sizeof j->nfs_path, "%s", path);
+    }
+    if (mount && *mount) {
+        if (mount[0] != '/' || strstr(mount, "..")) {
+            reply_invalid(r, "body", "nfs_mount_point", "pattern", "must be absolute with no '..' segment");
+            return -1;
+        }
+        snprintf(j->nfs_mount_point, sizeof j->nfs_mount_point, "%s", mount);
+    }
+    return 0;
+}
+
+/* Parses the POST /job body into j (already job_init'ed). Replies and returns -1 on bad input. */
+static int parse_job_body(struct req *r, struct job *j)
+{
+    const char *name, *tier = NULL, *trust = NULL, *image = NULL;
+    int64_t vram, prio = 0, gpus = 1, hours;
+    int rc;
+    if (v_str(r, "name", true, 1, 128, &name) < 0)
+        return -1;
+    if (!valid_job_name(name)) {
+        reply_invalid(r, "body", "name", "pattern", "must match ^[A-Za-z0-9][A-Za-z0-9._:/@ -]{0,127}$");
+        return -1;
+    }
+    if (v_fixed(r, "vram_needed_gb", true, 3, 0, true, MAX_VRAM_MGB, &vram) < 0 ||
+        v_int(r, "priority", false, 0, 10, &prio) < 0 || v_str(r, "tier", false, 0, 32, &tier) < 0 ||
+        v_str(r, "trust_tier", false, 0, 32, &trust) < 0 || v_int(r, "num_gpus", false, 1, 64, &gpus) < 0 ||
+        v_str(r, "image", false, 0, 255, &image) < 0)
+        return -1;
+    enum jobstate_tier t;
+    enum jobstate_trust tt;
+    if (jobstate_resolve_tiers(tier, (int)prio, trust, &t, &tt) < 0) {
+        bool bad_tier = tier && jobstate_tier_parse(tier, &t) < 0 && jobstate_trust_alias(tier, &tt) < 0;
+        reply_invalid(r, "body", bad_tier ? "tier" : "trust_tier", "enum",
+                      bad_tier ? "must be one of free, standard, premium, urgent (or a trust tier alias)"
+                               : "must be one of community, residency, sovereignty, regulated");
+        return -1;
+    }
+    if (image && *image && !valid_image_ref(image)) {
+        reply_invalid(r, "body", "image", "pattern", "must be a Docker image reference (e.g. nvcr.io/nvidia/pytorch:24.01-py3)");
+        return -1;
+    }
+    if (parse_command(r, j) < 0 || parse_environment(r, j) < 0 || parse_nfs(r, j) < 0)
+        return -1;
+    if ((rc = v_fixed(r, "max_duration_hours", false, 5, 0, true, 720 * 100000LL, &hours)) < 0)
+        return -1;
+    if (rc) {
+        j->has_max_duration = true;
+        j->max_duration_ms = hours * 36;
+    }
+    snprintf(j->name, sizeof j->name, "%s", name);
+    j->vram_mgb = vram;
+    j->num_gpus = (int)gpus;
+    snprintf(j->tier, sizeof j->tier, "%s", jobstate_tier_name(t));
+    j->priority = jobstate_tier_priority(t);
+    snprintf(j->trust_tier, sizeof j->trust_tier, "%s", jobstate_trust_name(tt));
+    snprintf(j->image, sizeof j->image, "%s", image && *image ? image : g_app->cfg.default_image);
+    return 0;
+}
+
+void h_job_submit(struct req *r)
+{
+    if (r->who.kind == PRINCIPAL_AGENT) {
+        reply_error(r, 403, "Agents cannot submit jobs");
+        return;
+    }
+    if (req_parse_json(r) < 0)
+        return;
+    struct job j;
+    job_init(&j);
+    if (parse_job_body(r, &j) < 0) {
+        job_free(&j);
+        return;
+    }
+    ids_hex128(j.job_id);
+    j.submitted_at = app_now();
+    j.max_retries = (int)g_app->cfg.max_retries;
+    char actor[80];
+    auth_actor(r, actor, sizeof actor);
+    int rc = tx_begin();
+    if (rc == 0) {
+        if ((rc = store_job_put(g_app->store, &j)) == 0)
+            rc = tx_event("job.submitted", "job", j.job_id, actor,
+                          json_pack("{s:s,s:I,s:i,s:s,s:s}", "name", j.name, "vram_mgb", (json_int_t)j.vram_mgb,
+                                    "num_gpus", j.num_gpus, "tier", j.tier, "trust_tier", j.trust_tier));
+        if (rc == 0) {
+            tx_sse("job_submitted", json_pack("{s:s,s:s,s:s,s:s,s:b}", "job_id", j.job_id, "name", j.name, "tier",
+                                              j.tier, "trust_tier", j.trust_tier, "spot", j.spot));
+            rc = tx_commit();
+        } else {
+            tx_rollback();
+        }
+    }
+    if (rc < 0)
+        reply_status(r, rc, "job submit failed");
+    else
+        reply_ok(r, 200, json_pack("{s:o}", "job", view_job(&j, false)));
+    job_free(&j);
+}
+
+void h_jobs_list(struct req *r)
+{
+    struct job_filter f = {0};
+    int64_t limit, offset;
+    f.status = req_query(r, "status");
+    if (f.status && jobstate_parse(f.status, &(enum jobstate){0}) < 0) {
+        reply_invalid(r, "query", "status", "enum",
+                      "must be one of queued, assigned, leased, running, completed, failed, preempted, cancelled");
+        return;
+    }
+    if (req_query_int(r, "limit", 1000, 1, 5000, &limit) < 0 || req_query_int(r, "offset", 0, 0, INT32_MAX, &offset) < 0)
+        return;
+    f.limit = (int)limit;
+    f.offset = (int)offset;
+    f.host_id = req_query(r, "host_id");
+    f.owner = req_query(r, "owner");
+    if (r->who.kind == PRINCIPAL_AGENT)
+        f.host_id = r->who.host_id;
+    struct job *jobs = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    int rc = store_job_list(g_app->store, &f, &jobs, &n, &total);
+    if (rc < 0) {
+        reply_status(r, rc, "job list failed");
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(arr, view_job(&jobs[i], false));
+        job_free(&jobs[i]);
+    }
+    free(jobs);
+    reply_ok(r, 200, json_pack("{s:o,s:I}", "jobs", arr, "total", (json_int_t)total));
+}
+
+void h_job_get(struct req *r)
+{
+    struct job j;
+    if (jobs_load_visible(r, 0, &j) < 0)
+        return;
+    reply_ok(r, 200, json_pack("{s:o}", "job", view_job(&j, false)));
+    job_free(&j);
+}
+
+void h_job_patch(struct req *r)
+{
+    const char *status, *host_id = NULL, *reason = NULL;
+    int64_t exit_code = 0;
+    int has_exit;
+    if (req_parse_json(r) < 0 || v_str(r, "status", true, 1, 64, &status) < 0 ||
+        v_str(r, "host_id", false, 0, 64, &host_id) < 0 ||
+        (has_exit = v_int(r, "exit_code", false, INT32_MIN, INT32_MAX, &exit_code)) < 0 ||
+        v_str(r, "failure_reason", false, 0, 500, &reason) < 0)
+        return;
+    struct job j;
+    if (jobs_load_visible(r, 0, &j) < 0)
+        return;
+    enum jobstate to;
+    if (jobstate_parse(status, &to) < 0) {
+        reply_error(r, 400,
+                    "Invalid status '%.64s' for job %s — must be one of (queued, assigned, leased, running, completed, "
+                    "failed, preempted, cancelled)",
+                    status, j.job_id);
+        job_free(&j);
+        return;
+    }
+    struct trans_opts o = {.has_exit_code = has_exit == 1, .exit_code = (int)exit_code, .reason = reason};
+    jobs_apply_transition(r, &j, to, host_id, &o);
+    job_free(&j);
+}
+
+void h_job_requeue(struct req *r)
+{
+    struct job j;
+    if (jobs_load_visible(r, 0, &j) < 0)
+        return;
+    jobs_manual_requeue(r, &j);
+    job_free(&j);
+}
+
+struct log_ctx {
+    json_t *arr;
+    bool sse;
+    const char *job_id;
+};
+
+static void log_line(void *ctx, int64_t ts, const char *level, const char *line)
+{
+    struct log_ctx *c = ctx;
+    json_t *o = c->sse ? json_pack("{s:s,s:o,s:s,s:s}", "job_id", c->job_id, "timestamp", jx_ts(ts), "line", line,
+                                   "level", level)
+                       : json_pack("{s:o,s:s,s:s}", "timestamp", jx_ts(ts), "line", line, "level", level);
+    json_array_append_new(c->arr, o);
+}
+
+void h_job_logs(struct req *r)
+{
+    int64_t limit, total = 0;
+    struct job j;
+    if (req_query_int(r, "limit", 100, 1, 500, &limit) < 0 || jobs_load_visible(r, 0, &j) < 0)
+        return;
+    struct log_ctx c = {json_array(), false, j.job_id};
+    int rc = store_job_logs(g_app->store, j.job_id, (int)limit, log_line, &c, &total);
+    if (rc < 0) {
+        json_decref(c.arr);
+        reply_status(r, rc, "log read failed");
+    } else {
+        reply_ok(r, 200, json_pack("{s:s,s:o,s:I}", "job_id", j.job_id, "logs", c.arr, "total", (json_int_t)total));
+    }
+    job_free(&j);
+}
+
+void h_job_logs_stream(struct req *r)
+{
+    struct job j;
+    if (jobs_load_visible(r, 0, &j) < 0)
+        return;
+    struct log_ctx c = {json_array(), true, j.job_id};
+    store_job_logs(g_app->store, j.job_id, 500, log_line, &c, NULL);
+    sse_reply_stream(r, j.job_id, c.arr, json_pack("{s:s,s:s}", "job_id", j.job_id, "status", "streaming"));
+    enum jobstate st;
+    if (jobstate_parse(j.status, &st) == 0 && jobstate_is_final(st))
+        sse_close_job_streams(j.job_id, 5000000);
+    job_free(&j);
+}

@@ -1,0 +1,41 @@
+#ifndef XC_SERVER_CONFIG_H
+#define XC_SERVER_CONFIG_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/admit.h"
+
+enum xc_env { ENV_DEV, ENV_TEST, ENV_PRODUCTION };
+
+/* Server configuration: environment variables (domain §1.1; .env loaded first), then flags. */
+struct server_config {
+    enum xc_env env;
+    const char *env_name;
+    const char *api_token;  /* "" = none */
+    const char *secret_key;
+    char host[64];
+    int port;
+    char db_path[512];
+    bool canada_only;
+    bool queue_interval_set;
+    int64_t queue_interval_sec, sweep_interval_sec;
+    int64_t host_dead_after_sec, assign_timeout_sec;
+    int64_t lease_duration_sec, lease_grace_sec;
+    int64_t max_retries, preemption_grace_sec;
+    int64_t sse_max_clients;
+    int64_t threads;
+    int64_t autoscale_max, autoscale_idle_sec;
+    const char *autoscale_hook;
+    const char *default_image;
+    const char *nfs_server, *nfs_allowed;
+    struct admit_minimums minimums; /* XCELSIOR_MIN_RUNC, _MIN_NVIDIA_CTK, _MIN_NVIDIA_DRIVER, _MIN_DOCKER */
+};
+
+/* Fills cfg from the environment. On an invalid value prints one line naming the variable to
+ * stderr and returns -1 (the caller exits 78). */
+int config_from_env(struct server_config *cfg);
+
+/* Production safety checks (api §2.1). Prints the exact message and returns -1 on failure. */
+int config_check_production(const struct server_config *cfg);
+
+#endif

@@ -1,0 +1,558 @@
+#include "server/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/errors.h"
+#include "common/ids.h"
+#include "common/jsonx.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "core/sched.h"
+#include "server/app.h"
+#include "server/metrics.h"
+#include "server/sse.h"
+#include "server/tx.h"
+
+#define SEC 1000000LL
+#define AVOID_WINDOW_US (600 * SEC)
+#define AVOID_MAX 8
+#define PASS_MAX_JOBS 1000
+
+static int host_adjust_reserved(const char *host_id, int64_t delta)
+{
+    if (!host_id[0] || delta == 0)
+        return 0;
+    struct host h;
+    int rc = store_host_get(g_app->store, host_id, &h);
+    if (rc == XC_ENOTFOUND)
+        return 0; /* host already deleted: nothing to release */
+    if (rc < 0)
+        return rc;
+    h.reserved_mgb += delta;
+    if (h.reserved_mgb < 0)
+        h.reserved_mgb = 0;
+    rc = store_host_put(g_app->store, &h);
+    host_free(&h);
+    return rc;
+}
+
+int engine_release_reservation(struct job *j)
+{
+    int rc = host_adjust_reserved(j->host_id, -j->vram_reserved_mgb);
+    j->vram_reserved_mgb = 0;
+    return rc;
+}
+
+/* Adds host_id to the job's avoid list (domain §6 filter 2), keeping the newest 8. */
+static void avoid_add(struct job *j, const char *host_id, int64_t now)
+{
+    json_t *a = jx_parse_or(j->avoid_hosts, json_array());
+    json_array_append_new(a, json_pack("[s,I]", host_id, (json_int_t)now));
+    while (json_array_size(a) > AVOID_MAX)
+        json_array_remove(a, 0);
+    free(j->avoid_hosts);
+    j->avoid_hosts = jsonx_dump(a, NULL);
+    json_decref(a);
+}
+
+static const char *event_type_for(enum jobstate to)
+{
+    switch (to) {
+    case JOB_QUEUED: return "job.requeued";
+    case JOB_ASSIGNED: return "job.assigned";
+    case JOB_LEASED: return "job.lease.granted";
+    case JOB_RUNNING: return "job.running";
+    case JOB_COMPLETED: return "job.completed";
+    case JOB_FAILED: return "job.failed";
+    case JOB_PREEMPTED: return "job.preempted";
+    default: return "job.cancelled";
+    }
+}
+
+static void clear_payload(struct job *j)
+{
+    free(j->command);
+    free(j->environment);
+    j->command = xstrdup("[]");
+    j->environment = xstrdup("{}");
+}
+
+static int grant_lease(struct job *j, int64_t now, const char *actor)
+{
+    struct lease l = {0};
+    ids_hex128(l.lease_id);
+    snprintf(l.job_id, sizeof l.job_id, "%s", j->job_id);
+    snprintf(l.host_id, sizeof l.host_id, "%s", j->host_id);
+    l.granted_at = l.last_renewed = now;
+    l.duration_sec = (int)g_app->cfg.lease_duration_sec;
+    l.expires_at = now + l.duration_sec * SEC;
+    snprintf(l.status, sizeof l.status, "active");
+    int rc = store_lease_put(g_app->store, &l);
+    if (rc < 0)
+        return rc;
+    snprintf(j->lease_id, sizeof j->lease_id, "%s", l.lease_id);
+    tx_sse("lease_granted", json_pack("{s:s,s:s,s:s,s:o}", "job_id", j->job_id, "host_id", j->host_id, "lease_id",
+                                      l.lease_id, "expires_at", jx_ts(l.expires_at)));
+    (void)actor;
+    return 0;
+}
+
+static int end_lease(struct job *j, bool expired)
+{
+    struct lease l;
+    int rc = store_lease_active(g_app->store, j->job_id, &l);
+    if (rc == XC_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        return rc;
+    snprintf(l.status, sizeof l.status, "%s", expired ? "expired" : "released");
+    return store_lease_put(g_app->store, &l);
+}
+
+static void report_add(json_t *report, const char *key, json_t *item)
+{
+    if (!report) {
+        json_decref(item);
+        return;
+    }
+    json_t *a = json_object_get(report, key);
+    if (!a) {
+        a = json_array();
+        json_object_set_new(report, key, a);
+    }
+    json_array_append_new(a, item);
+}
+
+int engine_transition(struct job *j, enum jobstate to, const char *actor, const struct trans_opts *o)
+{
+    static const struct trans_opts none = {0};
+    if (!o)
+        o = &none;
+    enum jobstate from;
+    if (jobstate_parse(j->status, &from) < 0)
+        return XC_EINVAL;
+    int64_t now = app_now();
+    int rc = 0;
+    char host_before[65];
+    snprintf(host_before, sizeof host_before, "%s", j->host_id);
+    json_t *data = json_pack("{s:s,s:s}", "previous_state", j->status, "new_state", jobstate_name(to));
+
+    if (jobstate_is_active(from) && !jobstate_is_active(to)) {
+        if ((rc = engine_release_reservation(j)) < 0 || (rc = end_lease(j, o->lease_expired)) < 0)
+            goto out;
+        j->stop_requested[0] = '\0';
+        j->stop_requested_at = 0;
+        if (from == JOB_RUNNING &&
+            (rc = store_run_end(g_app->store, j->job_id, j->attempt, now, jobstate_name(to))) < 0)
+            goto out;
+    }
+
+    switch (to) {
+    case JOB_ASSIGNED:
+        snprintf(j->host_id, sizeof j->host_id, "%s", o->host_id);
+        j->assigned_at = now;
+        j->has_rate = true;
+        j->rate_per_hour = o->rate_ucad;
+        j->vram_reserved_mgb = j->vram_mgb;
+        j->hold_reason[0] = j->pending_reason[0] = '\0';
+        if ((rc = host_adjust_reserved(j->host_id, j->vram_mgb)) < 0)
+            goto out;
+        tx_sse("job_assigned", json_pack("{s:s,s:s}", "job_id", j->job_id, "host_id", j->host_id));
+        break;
+    case JOB_LEASED:
+        if ((rc = grant_lease(j, now, actor)) < 0)
+            goto out;
+        break;
+    case JOB_RUNNING:
+        if (from == JOB_ASSIGNED) {
+            /* Implicit claim: assigned → leased → running in one transaction, two events. */
+            if ((rc = grant_lease(j, now, actor)) < 0)
+                goto out;
+            rc = tx_event("job.lease.granted", "job", j->job_id, actor,
+                          json_pack("{s:s,s:s,s:s,s:s}", "previous_state", "assigned", "new_state", "leased",
+                                    "host_id", j->host_id, "lease_id", j->lease_id));
+            if (rc < 0)
+                goto out;
+            json_object_set_new(data, "previous_state", json_string("leased"));
+        }
+        j->started_at = now;
+        if ((rc = store_run_start(g_app->store, j->job_id, j->attempt, j->host_id, now)) < 0)
+            goto out;
+        break;
+    case JOB_COMPLETED:
+    case JOB_CANCELLED:
+        j->completed_at = now;
+        clear_payload(j);
+        break;
+    case JOB_FAILED: {
+        j->has_exit_code = o->has_exit_code;
+        j->exit_code = o->exit_code;
+        snprintf(j->failure_reason, sizeof j->failure_reason, "%s", o->reason ? o->reason : "");
+        struct jobstate_failure f = jobstate_classify(o->has_exit_code, o->exit_code, j->failure_reason);
+        snprintf(j->failure_class, sizeof j->failure_class, "%s", jobstate_failure_class_name(f.cls));
+        j->completed_at = now;
+        if (f.fault == JOB_FAULT_HOST && host_before[0])
+            avoid_add(j, host_before, now);
+        json_object_set_new(data, "failure_class", json_string(j->failure_class));
+        if (o->has_exit_code)
+            json_object_set_new(data, "exit_code", json_integer(o->exit_code));
+        break;
+    }
+    case JOB_PREEMPTED:
+        j->preempted_at = now;
+        j->completed_at = now;
+        break;
+    case JOB_QUEUED:
+        if (from == JOB_FAILED)
+            j->retries++;
+        if (from == JOB_FAILED || from == JOB_PREEMPTED)
+            j->attempt++;
+        j->host_id[0] = j->lease_id[0] = '\0';
+        j->assigned_at = j->started_at = j->completed_at = 0;
+        j->has_exit_code = false;
+        j->has_rate = false;
+        json_object_set_new(data, "retries", json_integer(j->retries));
+        break;
+    default:
+        break;
+    }
+
+    snprintf(j->status, sizeof j->status, "%s", jobstate_name(to));
+    if (host_before[0])
+        json_object_set_new(data, "host_id", json_string(host_before));
+    else if (j->host_id[0])
+        json_object_set_new(data, "host_id", json_string(j->host_id));
+    if (j->lease_id[0])
+        json_object_set_new(data, "lease_id", json_string(j->lease_id));
+    if ((rc = store_job_put(g_app->store, j)) < 0)
+        goto out;
+    rc = tx_event(event_type_for(to), "job", j->job_id, actor, data);
+    data = NULL;
+    if (rc < 0)
+        goto out;
+    tx_sse("job_status", json_pack("{s:s,s:s,s:s,s:o}", "job_id", j->job_id, "status", j->status, "previous_status",
+                                    jobstate_name(from), "host_id",
+                                    jx_str_or_null(j->host_id[0] ? j->host_id : host_before)));
+
+    /* Follow-on transitions made by the scheduler in the same transaction. */
+    if (to == JOB_PREEMPTED)
+        return engine_transition(j, JOB_QUEUED, "scheduler", NULL);
+    if (to == JOB_FAILED && !o->no_retry) {
+        struct jobstate_failure f = jobstate_classify(o->has_exit_code, o->exit_code, j->failure_reason);
+        if (f.retryable && j->retries < j->max_retries) {
+            rc = engine_transition(j, JOB_QUEUED, "scheduler", NULL);
+            report_add(o->report, "requeued",
+                       json_pack("{s:s,s:s,s:i}", "job_id", j->job_id, "name", j->name, "retries", j->retries));
+            return rc;
+        }
+        if (f.retryable) {
+            size_t n = strlen(j->failure_reason);
+            snprintf(j->failure_reason + n, sizeof j->failure_reason - n, "; max retries exceeded");
+        }
+        if (j->retries + 1 > j->max_retries)
+            clear_payload(j); /* no retry left, not even a manual one (domain §21.1 job_payload) */
+        report_add(o->report, "failed",
+                   json_pack("{s:s,s:s,s:s}", "job_id", j->job_id, "name", j->name, "reason", j->failure_reason));
+        rc = store_job_put(g_app->store, j);
+    }
+    if (to == JOB_COMPLETED || to == JOB_CANCELLED || to == JOB_FAILED)
+        sse_close_job_streams(j->job_id, 5 * SEC);
+out:
+    json_decref(data);
+    return rc;
+}
+
+/* ---- queue pass ---- */
+
+static void fill_sched_host(struct sched_host *sh, const struct host *h)
+{
+    memset(sh, 0, sizeof *sh);
+    sh->host_id = h->host_id;
+    sh->gpu_count = h->gpu_count;
+    sh->total_mgb = h->total_mgb;
+    sh->free_mgb = host_free_mgb(h);
+    sh->active = strcmp(h->status, "active") == 0;
+    sh->admitted = h->admitted;
+    sh->canadian = strcmp(h->country, "CA") == 0;
+    sh->sandboxed = strcmp(h->recommended_runtime, "runsc") == 0 || strcmp(h->recommended_runtime, "kata") == 0;
+    sh->latency_ms = h->has_latency ? h->latency_ms : -1;
+    sh->rate_ucad = h->cost_per_hour;
+    sh->spot_price_ucad = h->cost_per_hour;
+    sh->registered_at_us = h->registered_at;
+    sh->trust_ok_mask = 1u; /* community; attested jurisdictions (domain §20) raise it */
+}
+
+/* Avoid-list host ids still inside the 600 s window. Returns a NULL-terminated array of
+ * strings borrowed from *holder (caller json_decref's it and frees the array). */
+static const char **avoid_list(const struct job *j, int64_t now, json_t **holder, int *n)
+{
+    json_t *a = jx_parse_or(j->avoid_hosts, json_array());
+    const char **out = xcalloc(json_array_size(a) + 1, sizeof *out);
+    size_t i;
+    json_t *e;
+    *n = 0;
+    json_array_foreach(a, i, e)
+    {
+        json_int_t at = json_integer_value(json_array_get(e, 1));
+        if (now - at <= AVOID_WINDOW_US)
+            out[(*n)++] = json_string_value(json_array_get(e, 0));
+    }
+    *holder = a;
+    return out;
+}
+
+int engine_queue_pass(bool canada, json_t *assigned)
+{
+    int64_t t0 = clock_mono_us(), now = app_now();
+    struct host *hosts = NULL;
+    struct job *jobs = NULL;
+    size_t nh = 0, nj = 0, placed = 0;
+    struct sched_host *sh = NULL;
+    struct sched_job *sj = NULL;
+    json_t **avoid_holders = NULL;
+    const char ***avoids = NULL;
+    int *placement = NULL;
+    char **reasons = NULL;
+    size_t *order = NULL;
+    int rc = tx_begin();
+    if (rc < 0)
+        return rc;
+    struct job_filter f = {.status = "queued", .queue_order = true, .limit = PASS_MAX_JOBS};
+    if ((rc = store_host_list(g_app->store, true, &hosts, &nh)) < 0)
+        goto fail;
+    if ((rc = store_job_list(g_app->store, &f, &jobs, &nj, NULL)) < 0)
+        goto fail;
+    if (nj == 0) {
+        rc = tx_commit();
+        goto out;
+    }
+    sh = xcalloc(nh + 1, sizeof *sh);
+    for (size_t i = 0; i < nh; i++)
+        fill_sched_host(&sh[i], &hosts[i]);
+    sj = xcalloc(nj, sizeof *sj);
+    avoid_holders = xcalloc(nj, sizeof *avoid_holders);
+    avoids = xcalloc(nj, sizeof *avoids);
+    for (size_t i = 0; i < nj; i++) {
+        enum jobstate_trust tt = JOB_TRUST_COMMUNITY;
+        jobstate_trust_parse(jobs[i].trust_tier, &tt);
+        sj[i].job_id = jobs[i].job_id;
+        sj[i].priority = jobs[i].priority;
+        sj[i].submitted_at_us = jobs[i].submitted_at;
+        sj[i].num_gpus = jobs[i].num_gpus;
+        sj[i].vram_mgb = jobs[i].vram_mgb;
+        sj[i].trust_tier = (int)tt;
+        sj[i].isolation_preferred = jobstate_trust_isolation_preferred(tt);
+        sj[i].spot = jobs[i].spot;
+        sj[i].max_bid_ucad = jobs[i].max_bid;
+        avoids[i] = avoid_list(&jobs[i], now, &avoid_holders[i], &sj[i].navoid);
+        sj[i].avoid = avoids[i];
+    }
+    struct sched_opts opts = {.canada_only = canada || atomic_load(&g_app->canada_only), .max_jobs = nj};
+    placement = xcalloc(nj, sizeof *placement);
+    reasons = xcalloc(nj, sizeof *reasons);
+    if ((rc = sched_pass(sh, nh, sj, nj, &opts, placement, reasons, &placed)) < 0)
+        goto fail;
+    order = xcalloc(nj, sizeof *order);
+    sched_sort(sj, nj, order);
+    for (size_t k = 0; k < nj; k++) {
+        size_t i = order[k];
+        struct job *j = &jobs[i];
+        if (placement[i] >= 0) {
+            const struct host *h = &hosts[placement[i]];
+            struct trans_opts o = {.host_id = h->host_id, .rate_ucad = h->cost_per_hour};
+            if ((rc = engine_transition(j, JOB_ASSIGNED, "scheduler", &o)) < 0)
+                goto fail;
+            json_t *a = json_pack("{s:s,s:s,s:s}", "job", j->name, "job_id", j->job_id, "host", h->host_id);
+            if (canada)
+                json_object_set_new(a, "country", json_string(h->country));
+            json_array_append_new(assigned, a);
+        } else if (reasons[i]) {
+            bool newly_blocked = strcmp(j->hold_reason, "no_eligible_host") != 0;
+            if (!newly_blocked && strcmp(j->pending_reason, reasons[i]) == 0)
+                continue;
+            snprintf(j->hold_reason, sizeof j->hold_reason, "no_eligible_host");
+            snprintf(j->pending_reason, sizeof j->pending_reason, "%s", reasons[i]);
+            if ((rc = store_job_put(g_app->store, j)) < 0)
+                goto fail;
+            if (newly_blocked)
+                tx_sse("job_blocked", json_pack("{s:s,s:s}", "job_id", j->job_id, "reason", "no_eligible_host"));
+        }
+    }
+    if (json_array_size(assigned) > 0)
+        tx_sse("queue_processed", json_pack("{s:I}", "assigned_count", (json_int_t)json_array_size(assigned)));
+    rc = tx_commit();
+    if (rc == 0)
+        metrics_add_placements((int64_t)json_array_size(assigned), clock_mono_us() - t0);
+    goto out;
+fail:
+    tx_rollback();
+out:
+    for (size_t i = 0; i < nj; i++) {
+        if (reasons)
+            free(reasons[i]);
+        if (avoids)
+            free(avoids[i]);
+        if (avoid_holders)
+            json_decref(avoid_holders[i]);
+        job_free(&jobs[i]);
+    }
+    for (size_t i = 0; i < nh; i++)
+        host_free(&hosts[i]);
+    free(order);
+    free(reasons);
+    free(placement);
+    free(avoids);
+    free(avoid_holders);
+    free(sj);
+    free(sh);
+    free(jobs);
+    free(hosts);
+    return rc;
+}
+
+/* ---- sweep ---- */
+
+int engine_host_jobs_lost(const char *host_id, const char *reason, const char *actor, json_t *report)
+{
+    struct job *jobs = NULL;
+    size_t n = 0;
+    int rc = store_jobs_active_on_host(g_app->store, host_id, &jobs, &n);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct job *j = &jobs[i];
+        if (strcmp(j->status, "assigned") == 0) {
+            rc = engine_transition(j, JOB_QUEUED, actor, NULL);
+            report_add(report, "requeued",
+                       json_pack("{s:s,s:s,s:i}", "job_id", j->job_id, "name", j->name, "retries", j->retries));
+        } else {
+            struct trans_opts o = {.reason = reason, .lease_expired = true, .report = report};
+            rc = engine_transition(j, JOB_FAILED, actor, &o);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        job_free(&jobs[i]);
+    free(jobs);
+    return rc;
+}
+
+static int sweep_dead_hosts(int64_t now, json_t *report)
+{
+    struct host *hosts = NULL;
+    size_t n = 0;
+    int rc = store_host_list(g_app->store, false, &hosts, &n);
+    if (rc < 0)
+        return rc;
+    int64_t limit = g_app->cfg.host_dead_after_sec * SEC;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct host *h = &hosts[i];
+        if (strcmp(h->status, "dead") == 0 || now - h->last_seen <= limit)
+            continue;
+        snprintf(h->status, sizeof h->status, "dead");
+        if ((rc = store_host_put(g_app->store, h)) < 0)
+            break;
+        rc = tx_event("host.dead", "host", h->host_id, "scheduler",
+                      json_pack("{s:I}", "last_seen_us", (json_int_t)h->last_seen));
+        tx_sse("host_dead", json_pack("{s:s,s:o}", "host_id", h->host_id, "last_seen", jx_ts(h->last_seen)));
+        tx_sse("host_update", json_pack("{s:s,s:s,s:b,s:s,s:s}", "host_id", h->host_id, "status", "dead", "admitted",
+                                        h->admitted, "gpu_model", h->gpu_model, "country", h->country));
+        report_add(report, "dead_hosts", json_string(h->host_id));
+        if (rc == 0)
+            rc = engine_host_jobs_lost(h->host_id, "host_lost", "scheduler", report);
+    }
+    for (size_t i = 0; i < n; i++)
+        host_free(&hosts[i]);
+    free(hosts);
+    return rc;
+}
+
+static int sweep_leases(int64_t now, json_t *report)
+{
+    struct lease *ls = NULL;
+    size_t n = 0;
+    int rc = store_leases_expired(g_app->store, now - g_app->cfg.lease_grace_sec * SEC, &ls, &n);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct job j;
+        snprintf(ls[i].status, sizeof ls[i].status, "expired");
+        if ((rc = store_lease_put(g_app->store, &ls[i])) < 0)
+            break;
+        rc = tx_event("job.lease.expired", "job", ls[i].job_id, "scheduler",
+                      json_pack("{s:s,s:s}", "lease_id", ls[i].lease_id, "host_id", ls[i].host_id));
+        tx_sse("lease_expired", json_pack("{s:s,s:s,s:s}", "job_id", ls[i].job_id, "host_id", ls[i].host_id,
+                                          "lease_id", ls[i].lease_id));
+        if (rc == 0 && store_job_get(g_app->store, ls[i].job_id, &j) == 0) {
+            if (strcmp(j.status, "leased") == 0 || strcmp(j.status, "running") == 0) {
+                struct trans_opts o = {.reason = "lease_expired", .lease_expired = true, .report = report};
+                rc = engine_transition(&j, JOB_FAILED, "scheduler", &o);
+            }
+            job_free(&j);
+        }
+    }
+    free(ls);
+    return rc;
+}
+
+static int sweep_jobs(const char *status, int64_t now, json_t *report)
+{
+    struct job *jobs = NULL;
+    size_t n = 0;
+    struct job_filter f = {.status = status};
+    int rc = store_job_list(g_app->store, &f, &jobs, &n, NULL);
+    int64_t grace = (g_app->cfg.preemption_grace_sec + 60) * SEC;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct job *j = &jobs[i];
+        if (strcmp(status, "assigned") == 0) {
+            if (now - j->assigned_at > g_app->cfg.assign_timeout_sec * SEC) {
+                char host[65];
+                snprintf(host, sizeof host, "%s", j->host_id);
+                avoid_add(j, host, now);
+                rc = engine_transition(j, JOB_QUEUED, "scheduler", NULL);
+                report_add(report, "requeued",
+                           json_pack("{s:s,s:s,s:i}", "job_id", j->job_id, "name", j->name, "retries", j->retries));
+            }
+            continue;
+        }
+        /* running: forced stop requests, then max-duration stop requests */
+        if (j->stop_requested[0] && now - j->stop_requested_at > grace) {
+            const char *why = j->stop_requested;
+            if (strcmp(why, "preempt") == 0) {
+                rc = engine_transition(j, JOB_PREEMPTED, "scheduler", NULL);
+            } else if (strcmp(why, "mining") == 0) {
+                struct trans_opts o = {.reason = "mining_detected: stop not acknowledged", .report = report};
+                rc = engine_transition(j, JOB_FAILED, "scheduler", &o);
+            } else {
+                rc = engine_transition(j, JOB_CANCELLED, "scheduler", NULL);
+            }
+        } else if (!j->stop_requested[0] && j->has_max_duration && j->started_at &&
+                   now - j->started_at >= j->max_duration_ms * 1000) {
+            snprintf(j->stop_requested, sizeof j->stop_requested, "max_duration");
+            j->stop_requested_at = now;
+            if ((rc = store_job_put(g_app->store, j)) == 0)
+                rc = tx_event("job.stop_requested", "job", j->job_id, "scheduler",
+                              json_pack("{s:s,s:s}", "reason", "max_duration", "host_id", j->host_id));
+            tx_sse("preemption_scheduled",
+                   json_pack("{s:s,s:s,s:s}", "host_id", j->host_id, "job_id", j->job_id, "reason", "max_duration"));
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        job_free(&jobs[i]);
+    free(jobs);
+    return rc;
+}
+
+int engine_sweep(json_t *report)
+{
+    int64_t now = app_now();
+    int rc = tx_begin();
+    if (rc < 0)
+        return rc;
+    if ((rc = sweep_dead_hosts(now, report)) < 0 || (rc = sweep_leases(now, report)) < 0 ||
+        (rc = sweep_jobs("assigned", now, report)) < 0 || (rc = sweep_jobs("running", now, report)) < 0) {
+        tx_rollback();
+        return rc;
+    }
+    return tx_commit();
+}

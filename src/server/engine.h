@@ -1,0 +1,43 @@
+#ifndef XC_ENGINE_H
+#define XC_ENGINE_H
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "core/jobstate.h"
+#include "store/model.h"
+
+/* The control plane's write paths: job transitions with their side effects (domain §8.3), queue
+ * passes (§7), the heartbeat/lease sweep (§9.3) and failover (§10.4). Functions documented as
+ * "in a transaction" expect tx_begin() to have been called; the others open their own. */
+
+struct trans_opts {
+    const char *host_id;      /* → assigned: the chosen host */
+    int64_t rate_ucad;        /* → assigned: captured rate */
+    bool has_exit_code;
+    int exit_code;
+    const char *reason;       /* → failed: failure_reason */
+    bool lease_expired;       /* the lease ends as 'expired' rather than 'released' */
+    json_t *report;           /* optional: {"requeued":[], "failed":[]} collects retry outcomes */
+    bool no_retry;            /* → failed: skip the automatic retry decision (manual requeue follows) */
+};
+
+/* Applies from → to on j (already checked legal) with every side effect, stores j and appends
+ * events. In a transaction. Failed jobs with a retryable class are requeued here (§10.1). */
+int engine_transition(struct job *j, enum jobstate to, const char *actor, const struct trans_opts *o);
+
+/* One standard queue pass; canada forces the Canada filter. Appends {"job","job_id","host"
+ * (, "country")} to assigned. Own transaction. */
+int engine_queue_pass(bool canada, json_t *assigned);
+
+/* The sweep of §9.3 (dead hosts, expired leases, assign timeouts, stop-request timeouts).
+ * report (may be NULL) gets "dead_hosts", "requeued", "failed" arrays. Own transaction. */
+int engine_sweep(json_t *report);
+
+/* Sends a host's jobs back: assigned → queued, leased/running → failed(reason) → retry. In a
+ * transaction. */
+int engine_host_jobs_lost(const char *host_id, const char *reason, const char *actor, json_t *report);
+
+/* Releases the host's reserved VRAM bookkeeping for a job leaving the active states. */
+int engine_release_reservation(struct job *j);
+
+#endif

@@ -1,0 +1,370 @@
+/* libmicrohttpd glue: request lifecycle, body limits, dispatch through the route table,
+ * the error envelope and one log line per request. */
+#include "server/http.h"
+
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <arpa/inet.h>
+
+#include "common/clock.h"
+#include "common/env.h"
+#include "common/errors.h"
+#include "common/jsonx.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "server/auth.h"
+#include "server/metrics.h"
+#include "server/routes.h"
+#include "server/sse.h"
+
+struct http_server {
+    struct MHD_Daemon *d;
+};
+
+static const char *code_for(unsigned status)
+{
+    switch (status) {
+    case 400: return "bad_request";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 409: return "conflict";
+    case 410: return "gone";
+    case 413: return "payload_too_large";
+    case 422: return "validation_error";
+    case 428: return "precondition_required";
+    case 429: return "rate_limited";
+    case 501: return "not_implemented";
+    case 503: return "unavailable";
+    default: return status >= 500 ? "internal_error" : "bad_request";
+    }
+}
+
+static void set_response(struct req *r, unsigned status, char *buf, size_t len, const char *ctype)
+{
+    if (r->response)
+        MHD_destroy_response(r->response);
+    r->response = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r->response, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    r->status = status;
+}
+
+static void send_json(struct req *r, unsigned status, json_t *v)
+{
+    size_t len;
+    char *buf = jsonx_dump(v, &len);
+    json_decref(v);
+    set_response(r, status, buf, len, "application/json; charset=utf-8");
+}
+
+void reply_ok(struct req *r, unsigned status, json_t *obj)
+{
+    json_t *out = json_object();
+    json_object_set_new(out, "ok", json_true());
+    if (obj) {
+        json_object_update(out, obj);
+        json_decref(obj);
+    }
+    send_json(r, status, out);
+}
+
+static void error_envelope(struct req *r, unsigned status, const char *msg, json_t *details)
+{
+    json_t *err = json_pack("{s:s, s:s}", "code", code_for(status), "message", msg);
+    if (details)
+        json_object_set_new(err, "details", details);
+    send_json(r, status, json_pack("{s:b, s:o}", "ok", 0, "error", err));
+}
+
+void reply_error(struct req *r, unsigned status, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    error_envelope(r, status, msg, NULL);
+}
+
+void reply_invalid(struct req *r, const char *where, const char *field, const char *type, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *loc = json_pack("[s]", where);
+    if (field)
+        json_array_append_new(loc, json_string(field));
+    json_t *d = json_pack("[{s:o, s:s, s:s}]", "loc", loc, "msg", msg, "type", type);
+    error_envelope(r, 422, "Request validation failed", d);
+}
+
+void reply_raw(struct req *r, unsigned status, const char *content_type, const char *body, size_t len)
+{
+    char *copy = xmalloc(len + 1);
+    memcpy(copy, body, len);
+    set_response(r, status, copy, len, content_type);
+}
+
+void reply_header(struct req *r, const char *name, const char *value)
+{
+    if (r->response)
+        MHD_add_response_header(r->response, name, value);
+}
+
+void reply_status(struct req *r, int err, const char *msg)
+{
+    switch (err) {
+    case XC_ENOTFOUND: reply_error(r, 404, "%s", msg); break;
+    case XC_ECONFLICT: reply_error(r, 409, "%s", msg); break;
+    case XC_EFORBIDDEN: reply_error(r, 403, "%s", msg); break;
+    case XC_EINVAL: reply_error(r, 400, "%s", msg); break;
+    case XC_EGONE: reply_error(r, 410, "%s", msg); break;
+    case XC_EUNAVAILABLE: reply_error(r, 503, "%s", msg); break;
+    default:
+        log_error("%s %s: %s (%s)", r->method, r->path, msg, xc_strerror(err));
+        reply_error(r, 500, "Internal server error");
+    }
+}
+
+const char *req_query(struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *req_header(struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+int req_query_bool(struct req *r, const char *name, bool dflt, bool *out)
+{
+    const char *v = req_query(r, name);
+    if (!v) {
+        *out = dflt;
+        return 0;
+    }
+    if (parse_bool(v, out) < 0) {
+        reply_invalid(r, "query", name, "type_error", "value is not a valid boolean");
+        return -1;
+    }
+    return 0;
+}
+
+int req_query_int(struct req *r, const char *name, int64_t dflt, int64_t min, int64_t max, int64_t *out)
+{
+    const char *v = req_query(r, name);
+    if (!v) {
+        *out = dflt;
+        return 0;
+    }
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    if (end == v || *end) {
+        reply_invalid(r, "query", name, "type_error", "value is not a valid integer");
+        return -1;
+    }
+    if (x < min || x > max) {
+        reply_invalid(r, "query", name, x < min ? "greater_equal" : "less_equal", "must be between %lld and %lld",
+                      (long long)min, (long long)max);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+int req_parse_json(struct req *r)
+{
+    if (r->json)
+        return 0;
+    if (r->body_len == 0) {
+        r->json = json_object();
+        return 0;
+    }
+    if (jsonx_depth(r->body, r->body_len, 32) > 32) {
+        reply_invalid(r, "body", NULL, "too_deep", "JSON nesting deeper than 32 levels");
+        return -1;
+    }
+    json_error_t e;
+    json_t *v = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &e);
+    if (!v) {
+        reply_invalid(r, "body", NULL, "json_invalid", "Malformed JSON: %s (line %d, column %d)", e.text, e.line,
+                      e.column);
+        return -1;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        reply_invalid(r, "body", NULL, "type_error", "request body must be a JSON object");
+        return -1;
+    }
+    r->json = v;
+    return 0;
+}
+
+/* ---- lifecycle ---- */
+
+static void dispatch(struct req *r)
+{
+    char allow[128];
+    bool known;
+    r->route = routes_match(r->method, r->path, r->params, &r->nparams, &known, allow, sizeof allow);
+    if (!r->route) {
+        if (known && strcmp(r->method, "OPTIONS") != 0) {
+            reply_error(r, 405, "Method %s not allowed on %s", r->method, r->path);
+            reply_header(r, "Allow", allow);
+        } else {
+            reply_error(r, 404, "Not found: %s", r->path);
+        }
+        return;
+    }
+    if (r->body_too_large) {
+        reply_error(r, 413, "Request body exceeds %zu bytes", r->limit);
+        return;
+    }
+    if (auth_gate(r) < 0)
+        return;
+    r->route->handler(r);
+    if (!r->response) {
+        log_error("%s %s: handler produced no response", r->method, r->path);
+        reply_error(r, 500, "Internal server error");
+    }
+}
+
+static size_t body_limit(const struct route *rt)
+{
+    return rt && rt->body_limit ? rt->body_limit : ROUTE_DEFAULT_BODY_LIMIT;
+}
+
+static enum MHD_Result queue(struct req *r)
+{
+    enum MHD_Result ret = MHD_queue_response(r->conn, r->status, r->response);
+    MHD_destroy_response(r->response);
+    r->response = NULL;
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    struct req *r = *con_cls;
+    if (!r) {
+        r = xcalloc(1, sizeof *r);
+        r->conn = conn;
+        r->method = method;
+        r->started_mono_us = clock_mono_us();
+        snprintf(r->path, sizeof r->path, "%s", url);
+        *con_cls = r;
+        /* The route's body limit applies from the first byte; a declared oversize length is
+         * refused before the body is read. */
+        char allow[128];
+        bool known;
+        char *params[REQ_MAX_PARAMS] = {0};
+        int np = 0;
+        const struct route *rt = routes_match(method, r->path, params, &np, &known, allow, sizeof allow);
+        for (int i = 0; i < np; i++)
+            free(params[i]);
+        r->limit = body_limit(rt);
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > r->limit) {
+            r->body_too_large = true;
+            reply_error(r, 413, "Request body exceeds %zu bytes", r->limit);
+            return queue(r);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!r->body_too_large) {
+            if (r->body_len + *upload_data_size > r->limit) {
+                r->body_too_large = true;
+            } else {
+                if (r->body_len + *upload_data_size + 1 > r->body_cap) {
+                    r->body_cap = (r->body_len + *upload_data_size + 1) * 2;
+                    r->body = xrealloc(r->body, r->body_cap);
+                }
+                memcpy(r->body + r->body_len, upload_data, *upload_data_size);
+                r->body_len += *upload_data_size;
+                r->body[r->body_len] = '\0';
+            }
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (r->status) /* 413 already queued */
+        return MHD_YES;
+    dispatch(r);
+    return queue(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    struct req *r = *con_cls;
+    if (!r)
+        return;
+    int64_t dur = clock_mono_us() - r->started_mono_us;
+    metrics_observe_request(r->route, r->status, dur);
+    if (r->route != NULL || r->status != 0)
+        log_info("http method=%s path=%s status=%u dur_ms=%.3f who=%s", r->method, r->path, r->status,
+                 (double)dur / 1000.0, auth_principal_name(&r->who));
+    if (r->response)
+        MHD_destroy_response(r->response);
+    for (int i = 0; i < r->nparams; i++)
+        free(r->params[i]);
+    json_decref(r->json);
+    free(r->body);
+    free(r);
+    *con_cls = NULL;
+}
+
+struct http_server *http_start(const char *host, int port, int threads)
+{
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        log_error("http: --host must be an IPv4 address, got '%s'", host);
+        return NULL;
+    }
+    struct http_server *h = xcalloc(1, sizeof *h);
+    h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                                MHD_USE_ITC | MHD_USE_TURBO,
+                            (uint16_t)port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
+                            on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+                            (unsigned)1024, MHD_OPTION_END);
+    if (!h->d) {
+        log_error("http: cannot listen on %s:%d (address in use or not permitted)", host, port);
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void http_stop(struct http_server *h)
+{
+    if (!h)
+        return;
+    MHD_quiesce_daemon(h->d);
+    sse_shutdown(); /* wakes every stream so it ends; in-flight requests finish normally */
+    MHD_stop_daemon(h->d);
+    free(h);
+}
+
+int http_port(struct http_server *h)
+{
+    const union MHD_DaemonInfo *i = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    return i ? i->port : -1;
+}

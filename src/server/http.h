@@ -1,0 +1,78 @@
+#ifndef XC_HTTP_H
+#define XC_HTTP_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct MHD_Connection;
+struct MHD_Response;
+
+/* Who is calling (api §2.2). Users/sessions arrive with the accounts feature; today the
+ * principals are the operator (global token, or anonymous in dev/test), agents and anonymous. */
+enum principal_kind { PRINCIPAL_ANON, PRINCIPAL_ADMIN, PRINCIPAL_AGENT, PRINCIPAL_INVALID };
+
+struct principal {
+    enum principal_kind kind;
+    bool is_admin;       /* admin rights (global token, or the open dev/test gate) */
+    char host_id[65];    /* bound host for agents */
+};
+
+#define REQ_MAX_PARAMS 4
+
+struct req {
+    struct MHD_Connection *conn;
+    const char *method;
+    char path[1024];
+    char *body;
+    size_t body_len, body_cap;
+    size_t limit; /* the route's body limit */
+    bool body_too_large;
+    const struct route *route;
+    char *params[REQ_MAX_PARAMS]; /* percent-decoded path parameters */
+    int nparams;
+    json_t *json; /* the parsed body object (handlers read it; NULL before parsing) */
+    struct principal who;
+    int64_t started_mono_us;
+    /* Reply, set by a handler through the reply_* helpers. */
+    unsigned status;
+    struct MHD_Response *response;
+};
+
+/* ---- replies ---- */
+
+/* Sends {"ok":true, ...fields of obj}. Steals obj (may be NULL for just {"ok":true}). */
+void reply_ok(struct req *r, unsigned status, json_t *obj);
+/* Sends the error envelope {"ok":false,"error":{"code","message"}}; code from status. */
+void reply_error(struct req *r, unsigned status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* 422 validation_error with one detail. */
+void reply_invalid(struct req *r, const char *where, const char *field, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* A raw body with a content type (HTML, text, CSV). The body is copied. */
+void reply_raw(struct req *r, unsigned status, const char *content_type, const char *body, size_t len);
+/* Adds a header to the reply already set. */
+void reply_header(struct req *r, const char *name, const char *value);
+/* Error for a store/core status code (404/409/500 ...), with a message. */
+void reply_status(struct req *r, int xc_err, const char *msg);
+
+/* Query parameter (NULL when absent). */
+const char *req_query(struct req *r, const char *name);
+/* Typed query parameters; on a bad value they reply 422 themselves and return -1. */
+int req_query_bool(struct req *r, const char *name, bool dflt, bool *out);
+int req_query_int(struct req *r, const char *name, int64_t dflt, int64_t min, int64_t max, int64_t *out);
+const char *req_header(struct req *r, const char *name);
+
+/* Parses the body as a JSON object (empty body = {}), enforcing depth 32. On failure replies
+ * 422 and returns -1. */
+int req_parse_json(struct req *r);
+
+/* ---- server ---- */
+struct http_server;
+/* Starts listening; returns NULL (after logging why) on failure. */
+struct http_server *http_start(const char *host, int port, int threads);
+/* The bound port (useful with --port 0). */
+int http_port(struct http_server *h);
+/* Stops accepting, lets in-flight requests finish, then stops. */
+void http_stop(struct http_server *h);
+
+#endif

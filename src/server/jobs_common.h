@@ -1,0 +1,26 @@
+#ifndef XC_JOBS_COMMON_H
+#define XC_JOBS_COMMON_H
+#include "core/jobstate.h"
+#include "server/engine.h"
+#include "server/http.h"
+#include "store/model.h"
+
+/* Shared job-handling steps of the job, agent and operations routes. */
+
+/* Loads the job named by path parameter idx that the caller may see (agents: jobs on their
+ * host). Replies 404 and returns -1 otherwise; on success the caller job_free()s *j. */
+int jobs_load_visible(struct req *r, int idx, struct job *j);
+
+/* PATCH /job semantics (api §7.1, domain §8.2): actor rights, host match, idempotent repeats,
+ * asynchronous cancel of running jobs (202), then the transition. Replies in every case. */
+void jobs_apply_transition(struct req *r, struct job *j, enum jobstate to, const char *host_id,
+                           const struct trans_opts *o);
+
+/* POST /job/{id}/requeue (domain §10.3). Replies in every case. */
+void jobs_manual_requeue(struct req *r, struct job *j);
+
+/* Records a stop request on a running job (domain §11): one per job, a later reason replaces
+ * an earlier one only when it is mining or cancel. Stores j. In a transaction. */
+int jobs_stop_request(struct job *j, const char *reason, const char *actor);
+
+#endif

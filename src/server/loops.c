@@ -1,0 +1,69 @@
+#include "server/loops.h"
+
+#include <pthread.h>
+#include <time.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "server/app.h"
+#include "server/engine.h"
+
+static pthread_t thread;
+static bool started;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static bool stop;
+
+static void *run(void *arg)
+{
+    (void)arg;
+    int64_t next_sweep = 0, next_queue = 0;
+    pthread_mutex_lock(&mu);
+    while (!stop) {
+        int64_t now = clock_mono_us();
+        int64_t sweep = g_app->cfg.sweep_interval_sec * 1000000, queue = g_app->cfg.queue_interval_sec * 1000000;
+        pthread_mutex_unlock(&mu);
+        if (sweep > 0 && now >= next_sweep) {
+            if (engine_sweep(NULL) < 0)
+                log_warn("sweep failed; retrying next interval");
+            next_sweep = now + sweep;
+        }
+        if (queue > 0 && now >= next_queue) {
+            json_t *assigned = json_array();
+            if (engine_queue_pass(false, assigned) < 0)
+                log_warn("queue pass failed; retrying next interval");
+            else if (json_array_size(assigned) > 0)
+                log_info("queue pass assigned %zu job(s)", json_array_size(assigned));
+            json_decref(assigned);
+            next_queue = now + queue;
+        }
+        pthread_mutex_lock(&mu);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (!stop)
+            pthread_cond_timedwait(&cv, &mu, &ts);
+    }
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+void loops_start(void)
+{
+    stop = false;
+    started = pthread_create(&thread, NULL, run, NULL) == 0;
+}
+
+void loops_stop(void)
+{
+    pthread_mutex_lock(&mu);
+    stop = true;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    if (started)
+        pthread_join(thread, NULL);
+}

@@ -1,0 +1,155 @@
+/* xcelsiord: the Xcelsior control plane. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/env.h"
+#include "common/log.h"
+#include "core/hashchain.h"
+#include "server/app.h"
+#include "server/engine.h"
+#include "server/http.h"
+#include "server/loops.h"
+#include "server/sse.h"
+
+#define EX_CONFIG 78
+
+static volatile sig_atomic_t stop_signal;
+static void on_signal(int sig) { stop_signal = sig; }
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: xcelsiord [OPTIONS] [migrate status|up]\n"
+            "\n"
+            "The Xcelsior control plane: HTTP API, event stream, scheduler and sweeps.\n"
+            "\n"
+            "Options:\n"
+            "  --host ADDR     listen address (env XCELSIOR_HOST, default 127.0.0.1)\n"
+            "  --port N        listen port (env XCELSIOR_PORT, default 8000; 0 = pick a free port)\n"
+            "  --db PATH       SQLite database file (env XCELSIOR_DB_PATH, default ./xcelsior.db)\n"
+            "  --env-file F    read KEY=VALUE settings from F (default ./.env when present)\n"
+            "  -h, --help      show this help\n"
+            "  -V, --version   print the version\n"
+            "\n"
+            "Commands:\n"
+            "  migrate status  print the schema version and pending migrations, then exit\n"
+            "  migrate up      apply pending migrations, then exit (the server also applies them at start)\n"
+            "\n"
+            "Configuration is by XCELSIOR_* environment variables; see README.md.\n");
+}
+
+static int migrate_cmd(const char *what)
+{
+    int cur, latest, applied;
+    if (store_schema_version(g_app->store, &cur, &latest) < 0)
+        return 1;
+    if (strcmp(what, "status") == 0) {
+        printf("schema version %d of %d (%d pending)\n", cur, latest, latest - cur);
+        return 0;
+    }
+    if (strcmp(what, "up") == 0) {
+        if (store_migrate_up(g_app->store, &applied) < 0)
+            return 1;
+        printf("applied %d migration(s); schema version %d\n", applied, cur + applied);
+        return 0;
+    }
+    fprintf(stderr, "xcelsiord: unknown migrate command '%s' (expected status or up)\n", what);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    static struct app app;
+    g_app = &app;
+    const char *host = NULL, *db = NULL, *env_file = ".env";
+    long port = -1;
+    static const struct option opts[] = {{"host", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'p'},
+                                         {"db", required_argument, NULL, 'd'},   {"env-file", required_argument, NULL, 'e'},
+                                         {"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'H': host = optarg; break;
+        case 'p': {
+            char *end;
+            port = strtol(optarg, &end, 10);
+            if (*end || port < 0 || port > 65535) {
+                fprintf(stderr, "xcelsiord: --port must be 0..65535\n");
+                return 2;
+            }
+            break;
+        }
+        case 'd': db = optarg; break;
+        case 'e': env_file = optarg; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("xcelsiord %s\n", XC_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (env_load_dotenv(env_file) < 0)
+        fprintf(stderr, "xcelsiord: warning: ignored malformed lines in %s\n", env_file);
+    if (config_from_env(&app.cfg) < 0)
+        return EX_CONFIG;
+    if (host)
+        snprintf(app.cfg.host, sizeof app.cfg.host, "%s", host);
+    if (port >= 0)
+        app.cfg.port = (int)port;
+    if (db)
+        snprintf(app.cfg.db_path, sizeof app.cfg.db_path, "%s", db);
+    if (config_check_production(&app.cfg) < 0)
+        return EX_CONFIG;
+
+    if (store_open(app.cfg.db_path, &app.store) < 0)
+        return 1;
+    if (optind < argc) {
+        int rc = strcmp(argv[optind], "migrate") == 0 && optind + 1 < argc ? migrate_cmd(argv[optind + 1]) : 2;
+        if (rc == 2 && strcmp(argv[optind], "migrate") != 0)
+            fprintf(stderr, "xcelsiord: unknown command '%s' (try --help)\n", argv[optind]);
+        store_close(app.store);
+        return rc;
+    }
+    int applied;
+    if (store_migrate_up(app.store, &applied) < 0) {
+        store_close(app.store);
+        return 1;
+    }
+    hashchain_key(app.cfg.secret_key, app.event_key);
+    char flag[16];
+    atomic_store(&app.canada_only, app.cfg.canada_only);
+    if (store_setting_get(app.store, "canada_only", flag, sizeof flag) == 0)
+        atomic_store(&app.canada_only, strcmp(flag, "true") == 0);
+    app.started_at_us = clock_wall_us();
+
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (sse_init((int)app.cfg.sse_max_clients) < 0)
+        return 1;
+    struct http_server *http = http_start(app.cfg.host, app.cfg.port, (int)app.cfg.threads);
+    if (!http) {
+        sse_shutdown();
+        store_close(app.store);
+        return 1;
+    }
+    log_info("xcelsiord %s listening on http://%s:%d (env=%s, db=%s)", XC_VERSION, app.cfg.host,
+             http_port(http), app.cfg.env_name, app.cfg.db_path);
+    loops_start();
+    while (!stop_signal)
+        pause();
+    log_info("shutting down (signal %d): finishing in-flight requests", (int)stop_signal);
+    atomic_store(&app.stopping, true);
+    loops_stop();
+    http_stop(http);
+    store_close(app.store);
+    log_info("stopped cleanly");
+    return 0;
+}

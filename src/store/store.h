@@ -1,0 +1,105 @@
+#ifndef XC_STORE_H
+#define XC_STORE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/model.h"
+
+/* Persistence behind one interface. The SQLite backend (sqlite.c) is the default; a PostgreSQL
+ * backend implements the same functions. All functions return 0 or a negative XC_E* code.
+ *
+ * Concurrency: one writer. Every function takes the store's (recursive) lock for its duration;
+ * store_tx_begin() takes it until store_tx_commit()/store_tx_rollback(), so a handler's whole
+ * read-check-write sequence is one transaction that no other thread interleaves with. */
+
+struct store;
+
+/* Opens (creating if needed) the database at path. The caller owns *out (store_close). */
+int store_open(const char *path, struct store **out);
+void store_close(struct store *s);
+
+/* Migrations embedded in the binary, applied in name order, one transaction each. */
+int store_migrate_up(struct store *s, int *applied);
+int store_schema_version(struct store *s, int *current, int *latest);
+
+int store_tx_begin(struct store *s);
+int store_tx_commit(struct store *s);
+void store_tx_rollback(struct store *s);
+
+/* Readiness: a read plus an upsert of the one healthcheck row. */
+int store_healthcheck(struct store *s, int64_t now_us);
+
+/* Hosts. *_get fills *out (caller frees with host_free). */
+int store_host_get(struct store *s, const char *host_id, struct host *out);
+int store_host_put(struct store *s, const struct host *h);
+int store_host_delete(struct store *s, const char *host_id);
+/* All hosts (active_only: status active), by registered_at then host_id. Caller frees each row
+ * with host_free and the array with free(). */
+int store_host_list(struct store *s, bool active_only, struct host **out, size_t *n);
+int store_host_count(struct store *s, int64_t *total, int64_t *active);
+
+/* Jobs. */
+int store_job_get(struct store *s, const char *job_id, struct job *out);
+int store_job_put(struct store *s, const struct job *j);
+struct job_filter {
+    const char *status;  /* NULL = any */
+    const char *host_id; /* NULL = any */
+    const char *owner;   /* NULL = any */
+    bool queue_order;    /* priority desc, submitted asc, id asc instead of submitted asc */
+    int limit;           /* <= 0: no limit */
+    int offset;
+};
+/* Caller frees each row with job_free and the array with free(). *total counts before paging. */
+int store_job_list(struct store *s, const struct job_filter *f, struct job **out, size_t *n, int64_t *total);
+/* Jobs of a host in the active states (assigned, leased, running). */
+int store_jobs_active_on_host(struct store *s, const char *host_id, struct job **out, size_t *n);
+int store_job_counts(struct store *s, int64_t counts[8]); /* by jobstate order */
+
+/* Run intervals: one row per attempt that reached running. */
+int store_run_start(struct store *s, const char *job_id, int attempt, const char *host_id, int64_t at);
+int store_run_end(struct store *s, const char *job_id, int attempt, int64_t at, const char *final_status);
+
+/* Leases. */
+int store_lease_put(struct store *s, const struct lease *l);
+int store_lease_active(struct store *s, const char *job_id, struct lease *out);
+/* Active leases whose expires_at < cutoff. Caller frees *out. */
+int store_leases_expired(struct store *s, int64_t cutoff, struct lease **out, size_t *n);
+
+/* Agent tokens (stored as SHA-256 hex). */
+int store_agent_token_put(struct store *s, const char *hash_hex, const char *host_id, int64_t at);
+int store_agent_token_host(struct store *s, const char *hash_hex, char host_id[65]);
+int store_agent_tokens_revoke(struct store *s, const char *host_id);
+
+/* Job log lines (bounded per job by the caller's trimming). */
+int store_job_log_append(struct store *s, const char *job_id, int64_t ts, const char *level, const char *line);
+typedef void (*store_log_cb)(void *ctx, int64_t ts, const char *level, const char *line);
+int store_job_logs(struct store *s, const char *job_id, int limit, store_log_cb cb, void *ctx, int64_t *total);
+
+/* Event chain rows. */
+struct event_row {
+    int64_t seq;
+    char event_id[37];
+    const char *event_type, *entity_type, *entity_id, *actor;
+    int64_t ts_us;
+    const char *data, *metadata; /* canonical JSON text */
+    char prev_hash[65], event_hash[65];
+};
+int store_event_head(struct store *s, int64_t *seq, char hash[65]);
+int store_event_append(struct store *s, const struct event_row *e, const char *head_mac);
+typedef int (*store_event_cb)(void *ctx, const struct event_row *e);
+/* Events of one entity (entity_id NULL = all), oldest first, at most limit (<=0: all). */
+int store_events(struct store *s, const char *entity_type, const char *entity_id, int limit,
+                 store_event_cb cb, void *ctx);
+
+/* Settings (small key/value strings that survive restarts). */
+int store_setting_get(struct store *s, const char *key, char *buf, size_t n);
+int store_setting_set(struct store *s, const char *key, const char *value);
+
+/* Autoscale pool. */
+int store_pool_put(struct store *s, const struct pool_entry *p);
+int store_pool_get(struct store *s, const char *host_id, struct pool_entry *out);
+int store_pool_delete(struct store *s, const char *host_id);
+int store_pool_list(struct store *s, struct pool_entry **out, size_t *n);
+
+#endif
