@@ -13,6 +13,7 @@
 #include "core/jobstate.h"
 #include "server/app.h"
 #include "server/auth.h"
+#include "server/billing_hooks.h"
 #include "server/engine.h"
 #include "server/handlers.h"
 #include "server/jobs_common.h"
@@ -172,7 +173,9 @@ void h_lease_renew(struct req *r)
     }
     l.expires_at = now + l.duration_sec * SEC;
     l.last_renewed = now;
-    if ((rc = store_lease_put(g_app->store, &l)) == 0)
+    if ((rc = store_lease_put(g_app->store, &l)) == 0 && strcmp(j.status, "running") == 0)
+        rc = billing_on_renew(&j, now);
+    if (rc == 0)
         rc = tx_event("job.lease.renewed", "job", j.job_id, actor,
                       json_pack("{s:s,s:I}", "lease_id", l.lease_id, "expires_at_us", (json_int_t)l.expires_at));
     if (rc < 0) {

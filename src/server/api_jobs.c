@@ -161,6 +161,17 @@ static int parse_job_body(struct req *r, struct job *j)
         j->has_max_duration = true;
         j->max_duration_ms = hours * 36;
     }
+    /* The operator may submit on behalf of a customer (the job is then billed to that wallet). */
+    const char *owner = NULL;
+    if (v_str(r, "owner", false, 0, 64, &owner) < 0)
+        return -1;
+    if (owner && *owner) {
+        if (strncmp(owner, "cust-", 5) != 0 || !valid_job_id(owner + 5)) {
+            reply_invalid(r, "body", "owner", "pattern", "must be a customer id: cust- followed by 32 hex characters");
+            return -1;
+        }
+        snprintf(j->owner, sizeof j->owner, "%s", owner);
+    }
     snprintf(j->name, sizeof j->name, "%s", name);
     j->vram_mgb = vram;
     j->num_gpus = (int)gpus;

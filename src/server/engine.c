@@ -12,6 +12,7 @@
 #include "common/xalloc.h"
 #include "core/sched.h"
 #include "server/app.h"
+#include "server/billing_hooks.h"
 #include "server/metrics.h"
 #include "server/sse.h"
 #include "server/tx.h"
@@ -145,9 +146,12 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
             goto out;
         j->stop_requested[0] = '\0';
         j->stop_requested_at = 0;
-        if (from == JOB_RUNNING &&
-            (rc = store_run_end(g_app->store, j->job_id, j->attempt, now, jobstate_name(to))) < 0)
+        if (from == JOB_RUNNING) {
+            if ((rc = store_run_end(g_app->store, j->job_id, j->attempt, now, jobstate_name(to))) < 0)
+                goto out;
+        } else if ((rc = billing_on_release_unstarted(j, now)) < 0) {
             goto out;
+        }
     }
 
     switch (to) {
@@ -229,6 +233,8 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
         json_object_set_new(data, "lease_id", json_string(j->lease_id));
     if ((rc = store_job_put(g_app->store, j)) < 0)
         goto out;
+    if (from == JOB_RUNNING && !jobstate_is_active(to) && (rc = billing_on_attempt_end(j, j->status, now)) < 0)
+        goto out;
     rc = tx_event(event_type_for(to), "job", j->job_id, actor, data);
     data = NULL;
     if (rc < 0)
@@ -279,8 +285,9 @@ static void fill_sched_host(struct sched_host *sh, const struct host *h)
     sh->canadian = strcmp(h->country, "CA") == 0;
     sh->sandboxed = strcmp(h->recommended_runtime, "runsc") == 0 || strcmp(h->recommended_runtime, "kata") == 0;
     sh->latency_ms = h->has_latency ? h->latency_ms : -1;
-    sh->rate_ucad = h->cost_per_hour;
-    sh->spot_price_ucad = h->cost_per_hour;
+    bool listed;
+    billing_effective_rate(h, &sh->rate_ucad, &listed);
+    sh->spot_price_ucad = sh->rate_ucad;
     sh->registered_at_us = h->registered_at;
     sh->trust_ok_mask = 1u; /* community; attested jurisdictions (domain §20) raise it */
 }
@@ -362,7 +369,20 @@ int engine_queue_pass(bool canada, json_t *assigned)
         struct job *j = &jobs[i];
         if (placement[i] >= 0) {
             const struct host *h = &hosts[placement[i]];
-            struct trans_opts o = {.host_id = h->host_id, .rate_ucad = h->cost_per_hour};
+            struct trans_opts o = {.host_id = h->host_id, .rate_ucad = sh[placement[i]].rate_ucad};
+            bool refused = false;
+            if (j->owner[0] && (rc = billing_on_assign(j, h, now, &refused)) < 0)
+                goto fail;
+            if (refused) {
+                if (strcmp(j->hold_reason, "insufficient_funds") != 0) {
+                    snprintf(j->hold_reason, sizeof j->hold_reason, "insufficient_funds");
+                    snprintf(j->pending_reason, sizeof j->pending_reason, "wallet balance cannot cover the escrow hold");
+                    if ((rc = store_job_put(g_app->store, j)) < 0)
+                        goto fail;
+                    tx_sse("job_blocked", json_pack("{s:s,s:s}", "job_id", j->job_id, "reason", "insufficient_funds"));
+                }
+                continue;
+            }
             if ((rc = engine_transition(j, JOB_ASSIGNED, "scheduler", &o)) < 0)
                 goto fail;
             json_t *a = json_pack("{s:s,s:s,s:s}", "job", j->name, "job_id", j->job_id, "host", h->host_id);

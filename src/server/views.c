@@ -5,6 +5,7 @@
 
 #include "common/jsonx.h"
 #include "core/jobstate.h"
+#include "server/billing_hooks.h"
 
 json_t *view_admission_details(const char *stored)
 {
@@ -30,7 +31,10 @@ json_t *view_host(const struct host *h)
     json_object_set_new(o, "reported_free_vram_gb", jx_vram(h->reported_free_mgb));
     json_object_set_new(o, "reserved_vram_gb", jx_vram(h->reserved_mgb));
     json_object_set_new(o, "cost_per_hour", jx_money(h->cost_per_hour));
-    json_object_set_new(o, "effective_rate_per_hour", jx_money(h->cost_per_hour));
+    int64_t rate;
+    bool listed;
+    billing_effective_rate(h, &rate, &listed);
+    json_object_set_new(o, "effective_rate_per_hour", jx_money(rate));
     json_object_set_new(o, "country", json_string(h->country));
     json_object_set_new(o, "province", json_string(h->province));
     json_object_set_new(o, "status", json_string(h->status));
@@ -46,7 +50,7 @@ json_t *view_host(const struct host *h)
     json_object_set_new(o, "verification_state", json_string(h->verification_state));
     json_object_set_new(o, "trust_tier", json_string(h->trust_tier));
     json_object_set_new(o, "sla_tier", json_string(h->sla_tier));
-    json_object_set_new(o, "listed", json_false());
+    json_object_set_new(o, "listed", json_boolean(listed));
     json_object_set_new(o, "reverify_due", json_boolean(h->reverify_due));
     json_object_set_new(o, "simulated", json_boolean(h->simulated));
     json_object_set_new(o, "corporation_name", json_string(h->corporation_name));

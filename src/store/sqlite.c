@@ -10,6 +10,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "store/sqlite_internal.h"
 #include "store/store.h"
 
 #define HOST_COLS                                                                                   \
@@ -119,10 +120,17 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
 };
 
+#define EXTRA_STMTS 256
+
 struct store {
     sqlite3 *db;
     pthread_mutex_t mu;
     sqlite3_stmt *st[ST__COUNT];
+    struct {
+        const char *sql;
+        sqlite3_stmt *q;
+    } extra[EXTRA_STMTS];
+    int nextra;
 };
 
 static void lock(struct store *s) { pthread_mutex_lock(&s->mu); }
@@ -140,6 +148,30 @@ static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
     sqlite3_reset(s->st[id]);
     sqlite3_clear_bindings(s->st[id]);
     return s->st[id];
+}
+
+sqlite3 *sq_db(struct store *s) { return s->db; }
+void sq_lock(struct store *s) { lock(s); }
+void sq_unlock(struct store *s) { unlock(s); }
+
+sqlite3_stmt *sq_stmt(struct store *s, const char *sql)
+{
+    for (int i = 0; i < s->nextra; i++) {
+        if (s->extra[i].sql == sql) {
+            sqlite3_reset(s->extra[i].q);
+            sqlite3_clear_bindings(s->extra[i].q);
+            return s->extra[i].q;
+        }
+    }
+    sqlite3_stmt *q = NULL;
+    if (s->nextra == EXTRA_STMTS ||
+        sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK) {
+        log_error("store: prepare failed: %s (%s)", sqlite3_errmsg(s->db), sql);
+        return NULL;
+    }
+    s->extra[s->nextra].sql = sql;
+    s->extra[s->nextra++].q = q;
+    return q;
 }
 
 static int db_err(struct store *s, const char *what)
@@ -227,6 +259,8 @@ void store_close(struct store *s)
         return;
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    for (int i = 0; i < s->nextra; i++)
+        sqlite3_finalize(s->extra[i].q);
     if (s->db)
         sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
@@ -329,6 +363,11 @@ int store_healthcheck(struct store *s, int64_t now_us)
     }
     unlock(s);
     return rc;
+}
+
+int sq_exec(struct store *s, sqlite3_stmt *q, const char *what)
+{
+    return exec_done(s, q, what);
 }
 
 /* ---- hosts ---- */

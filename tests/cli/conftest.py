@@ -3,12 +3,9 @@ fresh one where a test needs an empty system), plus a helper that runs the CLI b
 import json
 import os
 import pathlib
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.error
 import urllib.request
 
@@ -17,6 +14,9 @@ import pytest
 TESTS_DIR = pathlib.Path(__file__).resolve().parent.parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
+
+import xcserver  # noqa: E402  # tests/xcserver.py: a real xcelsiord on a free loopback port
+
 
 BUILD_DIR = pathlib.Path(os.environ.get("XC_BUILD_DIR", TESTS_DIR.parent / "build"))
 CLI = BUILD_DIR / "xcelsior"
@@ -29,62 +29,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-class _LocalServer:
-    """Used only when tests/xcserver.py is absent: xcelsiord on a free loopback port with a
-    temporary SQLite database."""
-
-    def __init__(self, env=None):
-        self.dir = tempfile.mkdtemp(prefix="xc-cli-")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        e = {k: v for k, v in os.environ.items() if not k.startswith("XCELSIOR_")}
-        e.update({
-            "XCELSIOR_ENV": "test",
-            "XCELSIOR_BIND": "127.0.0.1",
-            "XCELSIOR_PORT": str(self.port),
-            "XCELSIOR_DB_PATH": os.path.join(self.dir, "xcelsior.db"),
-            "XCELSIOR_DATA_DIR": os.path.join(self.dir, "data"),
-            "XCELSIOR_LOG_LEVEL": "warn",
-        })
-        e.update(env or {})
-        self.log = open(os.path.join(self.dir, "server.log"), "wb")
-        self.proc = subprocess.Popen([str(SERVERD)], cwd=self.dir, env=e, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"xcelsiord exited with {self.proc.returncode}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1):
-                    return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("xcelsiord did not become ready")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 def start_server(env=None):
     if not SERVERD.exists():
         pytest.skip(f"xcelsiord not built at {SERVERD}")
     # Every CLI call comes from 127.0.0.1: lift the per-address rate limit (A§3) for the suite.
     e = {"XCELSIOR_RATE_LIMIT_REQUESTS": "1000000"}
     e.update(env or {})
-    try:
-        import xcserver  # the shared helper (tests/xcserver.py)
-    except ImportError:
-        return _LocalServer(e)
-    return xcserver.Server(env=e)
+    return xcserver.Server(env=e).start()
 
 
 @pytest.fixture(scope="session", autouse=True)
