@@ -1345,7 +1345,9 @@ static int startup(struct agent *a)
         mesh_ensure(c->host_id, c->tailscale_authkey, c->headscale_url, c->work_dir);
     if (detect_gpus(a) != 0)
         return -1;
-    if (c->tailscale_enabled && mesh_ip4(a->ip, sizeof a->ip) == 0)
+    if (*c->host_ip)
+        snprintf(a->ip, sizeof a->ip, "%s", c->host_ip);
+    else if (c->tailscale_enabled && mesh_ip4(a->ip, sizeof a->ip) == 0)
         log_info("mesh address %s", a->ip);
     else
         probe_host_ip(a->ip, sizeof a->ip);

@@ -167,6 +167,7 @@ int agent_config_load(struct agent_config *c, char *err, size_t errlen)
                  c->cost_per_hour_ucad > 1000LL * 1000000))
         FAIL("XCELSIOR_COST_PER_HOUR must be a number in 0..1000 (got '%s')", cost);
     c->country = dup_env("XCELSIOR_COUNTRY", "");
+    c->host_ip = dup_env("XCELSIOR_HOST_IP", "");
     c->province = dup_env("XCELSIOR_PROVINCE", "");
 
     if (get_int("XCELSIOR_HEARTBEAT_INTERVAL", 10, 1, 3600, &c->heartbeat_s, err, errlen) ||
@@ -261,7 +262,7 @@ int agent_config_load(struct agent_config *c, char *err, size_t errlen)
 
 void agent_config_free(struct agent_config *c)
 {
-    char **strs[] = {&c->host_id, &c->scheduler_url, &c->api_token, &c->country, &c->province,
+    char **strs[] = {&c->host_id, &c->scheduler_url, &c->api_token, &c->country, &c->province, &c->host_ip,
                      &c->job_user, &c->work_dir, &c->docker_socket, &c->nfs_server, &c->nfs_path,
                      &c->nfs_mount, &c->egress_dns, &c->egress_allowlist, &c->egress_extra_hosts,
                      &c->egress_ports, &c->job_subnet, &c->tailscale_authkey, &c->headscale_url,

@@ -15,6 +15,7 @@ struct agent_config {
     char *api_token;             /* "" = no Authorization header */
     int64_t cost_per_hour_ucad;  /* µCAD per GPU-hour */
     char *country, *province;
+    char *host_ip;               /* "" = detect (mesh, hostname -I, ip route) */
     int heartbeat_s, poll_s, telemetry_s;
     int mining_check_s, mining_util_pct, mining_duration_s;
     double mining_pcie_tx_mb;

@@ -36,6 +36,7 @@ static void usage(FILE *f)
         "  XCELSIOR_API_TOKEN            agent token (xh-...) or the operator token [none]\n"
         "  XCELSIOR_COST_PER_HOUR        CAD per GPU-hour [0.50]\n"
         "  XCELSIOR_COUNTRY, XCELSIOR_PROVINCE   declared location [unset]\n"
+        "  XCELSIOR_HOST_IP              address to register [mesh IP, else hostname -I, else ip route]\n"
         "  XCELSIOR_PREFER_GVISOR        use runsc when the engine offers it [true]\n"
         "  XCELSIOR_HEARTBEAT_INTERVAL / XCELSIOR_POLL_INTERVAL / XCELSIOR_TELEMETRY_INTERVAL  [10/5/5 s]\n"
         "  XCELSIOR_MINING_CHECK_INTERVAL, _MINING_GPU_UTIL, _MINING_PCIE_TX_MB, _MINING_DURATION_SEC\n"

@@ -65,7 +65,12 @@ static int path_host(struct req *r, int idx, struct host *h, bool heartbeat)
         h->last_seen = app_now();
         if (strcmp(h->status, "dead") == 0)
             snprintf(h->status, sizeof h->status, "%s", h->admitted ? "active" : "pending");
-        store_host_put(g_app->store, h);
+        if (tx_begin() == 0) {
+            if (store_host_put(g_app->store, h) == 0)
+                tx_commit();
+            else
+                tx_rollback();
+        }
     }
     return 0;
 }

@@ -63,7 +63,8 @@ void h_failover(struct req *r)
         }
         /* Declare it lost now: its heartbeat is older than the dead-after threshold. */
         h.last_seen = app_now() - (g_app->cfg.host_dead_after_sec + 1) * SEC;
-        rc = store_host_put(g_app->store, &h);
+        if ((rc = tx_begin()) == 0)
+            rc = store_host_put(g_app->store, &h) == 0 ? tx_commit() : (tx_rollback(), XC_EDB);
         host_free(&h);
         if (rc < 0) {
             reply_status(r, rc, "host update failed");
@@ -95,7 +96,9 @@ void h_canada_put(struct req *r)
     bool on;
     if (req_parse_json(r) < 0 || v_bool(r, "enabled", true, &on) < 0)
         return;
-    int rc = store_setting_set(g_app->store, "canada_only", on ? "true" : "false");
+    int rc = tx_begin();
+    if (rc == 0)
+        rc = store_setting_set(g_app->store, "canada_only", on ? "true" : "false") == 0 ? tx_commit() : (tx_rollback(), XC_EDB);
     if (rc < 0) {
         reply_status(r, rc, "setting write failed");
         return;
@@ -142,7 +145,9 @@ void h_pool_put(struct req *r)
         p.country[i] = (char)(country[i] >= 'a' && country[i] <= 'z' ? country[i] - 32 : country[i]);
     for (int i = 0; i < 64 && province[i]; i++)
         p.province[i] = (char)(province[i] >= 'a' && province[i] <= 'z' ? province[i] - 32 : province[i]);
-    int rc = store_pool_put(g_app->store, &p);
+    int rc = tx_begin();
+    if (rc == 0)
+        rc = store_pool_put(g_app->store, &p) == 0 ? tx_commit() : (tx_rollback(), XC_EDB);
     if (rc < 0)
         reply_status(r, rc, "pool write failed");
     else
@@ -189,8 +194,8 @@ void h_pool_delete(struct req *r)
             }
         }
     }
-    if (rc == 0)
-        rc = store_pool_delete(g_app->store, id);
+    if (rc == 0 && (rc = tx_begin()) == 0)
+        rc = store_pool_delete(g_app->store, id) == 0 ? tx_commit() : (tx_rollback(), XC_EDB);
     if (rc < 0)
         reply_status(r, rc, "pool delete failed");
     else

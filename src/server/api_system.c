@@ -16,6 +16,7 @@
 #include "server/jobs_common.h"
 #include "server/metrics.h"
 #include "server/sse.h"
+#include "server/tx.h"
 #include "server/validate.h"
 
 void h_root(struct req *r)
@@ -30,7 +31,9 @@ void h_healthz(struct req *r)
 
 void h_readyz(struct req *r)
 {
-    int rc = store_healthcheck(g_app->store, app_now());
+    int rc = tx_begin();
+    if (rc == 0)
+        rc = store_healthcheck(g_app->store, app_now()) == 0 ? tx_commit() : (tx_rollback(), XC_EDB);
     if (rc < 0) {
         reply_error(r, 503, "Storage not ready: %s", xc_strerror(rc));
         return;

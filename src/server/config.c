@@ -67,7 +67,7 @@ int config_from_env(struct server_config *cfg)
         {"XCELSIOR_MAX_RETRIES", 3, 0, 100, &cfg->max_retries},
         {"XCELSIOR_PREEMPTION_GRACE_SEC", 30, 0, 3600, &cfg->preemption_grace_sec},
         {"XCELSIOR_SSE_MAX_CLIENTS", 1000, 1, 100000, &cfg->sse_max_clients},
-        {"XCELSIOR_THREADS", 4, 1, 256, &cfg->threads},
+        {"XCELSIOR_THREADS", 16, 1, 256, &cfg->threads},
         {"XCELSIOR_AUTOSCALE_MAX", 20, 0, 100000, &cfg->autoscale_max},
         {"XCELSIOR_AUTOSCALE_IDLE_SEC", 600, 0, 864000, &cfg->autoscale_idle_sec},
     };

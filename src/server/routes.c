@@ -5,6 +5,9 @@
 
 #include "common/xalloc.h"
 #include "server/handlers.h"
+#if __has_include("server/handlers_billing.h")
+#include "server/handlers_billing.h"
+#endif
 
 #define KB(n) ((size_t)(n) << 10)
 
@@ -64,6 +67,9 @@ const struct route routes_table[] = {
     {"GET", "/api/audit/job/{job_id}", h_audit_job, AUTH_SIGNED, 0, false},
     {"POST", "/api/test/clock", h_test_clock, AUTH_ADMIN, KB(4), false},
     {"POST", "/api/test/sweep", h_test_sweep, AUTH_ADMIN, 0, false},
+#if __has_include("server/routes_billing.inc")
+#include "server/routes_billing.inc"
+#endif
 };
 const size_t routes_count = sizeof routes_table / sizeof routes_table[0];
 

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,9 @@ enum stmt_id {
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
     ST__COUNT
 };
 
@@ -118,9 +122,13 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT req",
+    [ST_RELEASE] = "RELEASE req",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO req",
 };
 
 #define EXTRA_STMTS 256
+#define EPOCH_RING 64
 
 struct store {
     sqlite3 *db;
@@ -131,10 +139,22 @@ struct store {
         sqlite3_stmt *q;
     } extra[EXTRA_STMTS];
     int nextra;
+    /* Group commit: request transactions are savepoints inside one outer transaction that the
+     * committer thread commits; each request waits for the commit of its epoch. */
+    pthread_t committer;
+    bool committer_running, stopping, outer_open;
+    pthread_cond_t work_cv, done_cv;
+    uint64_t epoch_cur, epoch_done;
+    int pending;
+    int entering; /* threads waiting in store_tx_begin for the lock */
+    int epoch_rc[EPOCH_RING];
 };
 
 static void lock(struct store *s) { pthread_mutex_lock(&s->mu); }
 static void unlock(struct store *s) { pthread_mutex_unlock(&s->mu); }
+
+static int committer_start(struct store *s);
+static void committer_stop(struct store *s);
 
 /* Returns the cached statement, reset and with bindings cleared; NULL on a prepare failure. */
 static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
@@ -239,13 +259,17 @@ int store_open(const char *path, struct store **out)
         return XC_EDB;
     }
     const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                          "PRAGMA busy_timeout=5000; PRAGMA cache_size=-8000;"
+                          "PRAGMA busy_timeout=5000; PRAGMA cache_size=-8000; PRAGMA wal_autocheckpoint=10000;"
                           "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL, name TEXT NOT NULL,"
                           " applied_at INTEGER NOT NULL);";
     char *err = NULL;
     if (sqlite3_exec(s->db, pragmas, NULL, NULL, &err) != SQLITE_OK) {
         log_error("store: cannot initialise %s: %s", path, err ? err : "?");
         sqlite3_free(err);
+        store_close(s);
+        return XC_EDB;
+    }
+    if (committer_start(s) < 0) {
         store_close(s);
         return XC_EDB;
     }
@@ -257,6 +281,7 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
+    committer_stop(s);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(s->st[i]);
     for (int i = 0; i < s->nextra; i++)
@@ -320,12 +345,97 @@ int store_migrate_up(struct store *s, int *applied)
     return 0;
 }
 
+static int step_done(struct store *s, enum stmt_id id, const char *what)
+{
+    sqlite3_stmt *q = stmt(s, id);
+    if (!q || sqlite3_step(q) != SQLITE_DONE) {
+        if (q)
+            sqlite3_reset(q);
+        return db_err(s, what);
+    }
+    sqlite3_reset(q);
+    return 0;
+}
+
+static void *commit_loop(void *arg)
+{
+    struct store *s = arg;
+    lock(s);
+    for (;;) {
+        while (s->pending == 0 && !s->stopping)
+            pthread_cond_wait(&s->work_cv, &s->mu);
+        if (s->pending == 0 && s->stopping)
+            break;
+        /* Let transactions that are about to start join this commit, briefly: up to 2 ms or
+         * 256 requests, whichever comes first. */
+        for (int spins = 0; s->entering > 0 && s->pending < 256 && spins < 20 && !s->stopping; spins++) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 100000;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&s->work_cv, &s->mu, &ts);
+        }
+        int rc = 0;
+        if (s->outer_open) {
+            rc = step_done(s, ST_COMMIT, "commit");
+            if (rc < 0)
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            s->outer_open = false;
+        }
+        uint64_t done = s->epoch_cur++;
+        s->epoch_rc[done % EPOCH_RING] = rc;
+        s->epoch_done = done;
+        s->pending = 0;
+        pthread_cond_broadcast(&s->done_cv);
+    }
+    unlock(s);
+    return NULL;
+}
+
+static int committer_start(struct store *s)
+{
+    pthread_cond_init(&s->work_cv, NULL);
+    pthread_cond_init(&s->done_cv, NULL);
+    s->epoch_cur = 1;
+    s->epoch_done = 0;
+    if (pthread_create(&s->committer, NULL, commit_loop, s) != 0)
+        return XC_EDB;
+    s->committer_running = true;
+    return 0;
+}
+
+static void committer_stop(struct store *s)
+{
+    if (!s->committer_running)
+        return;
+    lock(s);
+    s->stopping = true;
+    pthread_cond_signal(&s->work_cv);
+    unlock(s);
+    pthread_join(s->committer, NULL);
+    s->committer_running = false;
+    if (s->outer_open) {
+        step_done(s, ST_COMMIT, "final commit");
+        s->outer_open = false;
+    }
+}
+
 int store_tx_begin(struct store *s)
 {
+    __atomic_add_fetch(&s->entering, 1, __ATOMIC_SEQ_CST);
     lock(s);
-    sqlite3_stmt *q = stmt(s, ST_BEGIN);
-    if (!q || sqlite3_step(q) != SQLITE_DONE) {
-        db_err(s, "begin");
+    __atomic_sub_fetch(&s->entering, 1, __ATOMIC_SEQ_CST);
+    if (!s->outer_open) {
+        if (step_done(s, ST_BEGIN, "begin") < 0) {
+            unlock(s);
+            return XC_EDB;
+        }
+        s->outer_open = true;
+    }
+    if (step_done(s, ST_SAVEPOINT, "savepoint") < 0) {
         unlock(s);
         return XC_EDB;
     }
@@ -334,21 +444,34 @@ int store_tx_begin(struct store *s)
 
 int store_tx_commit(struct store *s)
 {
-    sqlite3_stmt *q = stmt(s, ST_COMMIT);
-    int rc = 0;
-    if (!q || sqlite3_step(q) != SQLITE_DONE) {
-        rc = db_err(s, "commit");
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    int rc = step_done(s, ST_RELEASE, "release");
+    if (rc < 0) {
+        step_done(s, ST_ROLLBACK_TO, "rollback to");
+        step_done(s, ST_RELEASE, "release");
+        unlock(s);
+        return rc;
     }
+    if (!s->committer_running) {
+        /* Before the committer starts (migrations, tools): commit right away. */
+        rc = step_done(s, ST_COMMIT, "commit");
+        s->outer_open = false;
+        unlock(s);
+        return rc;
+    }
+    uint64_t mine = s->epoch_cur;
+    s->pending++;
+    pthread_cond_signal(&s->work_cv);
+    while (s->epoch_done < mine)
+        pthread_cond_wait(&s->done_cv, &s->mu);
+    rc = s->epoch_done - mine < EPOCH_RING ? s->epoch_rc[mine % EPOCH_RING] : 0;
     unlock(s);
     return rc;
 }
 
 void store_tx_rollback(struct store *s)
 {
-    sqlite3_stmt *q = stmt(s, ST_ROLLBACK);
-    if (q)
-        sqlite3_step(q);
+    step_done(s, ST_ROLLBACK_TO, "rollback to");
+    step_done(s, ST_RELEASE, "release");
     unlock(s);
 }
 

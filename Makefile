@@ -1,0 +1,49 @@
+# The two commands: `make run` (a control plane on http://127.0.0.1:8000) and `make test`.
+# Both install what is missing (Debian packages only) and build first.
+BUILD ?= build
+SAN_BUILD ?= build-sanitize
+JOBS ?= 2
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: all deps test-deps build run test unit blackbox e2e sanitize bench install clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+test-deps:
+	@bash scripts/deps.sh --test
+
+build: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	@echo "Dashboard: http://$${XCELSIOR_HOST:-127.0.0.1}:$${XCELSIOR_PORT:-8000}/dashboard"
+	@exec ./$(BUILD)/xcelsiord
+
+# The whole suite: unit tests (Criterion), black-box API/CLI/agent tests against the real
+# binaries (pytest), and the browser test of the dashboard.
+test: test-deps build
+	@bash scripts/test.sh $(BUILD)
+
+unit: build
+	@cd $(BUILD) && ctest -L unit --output-on-failure
+
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+sanitize: test-deps
+	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DXC_SANITIZE=ON >/dev/null
+	@cmake --build $(SAN_BUILD) -j$(JOBS)
+	@XC_SANITIZE=1 bash scripts/test.sh $(SAN_BUILD)
+
+bench: test-deps
+	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DXC_WERROR=OFF >/dev/null
+	@cmake --build build-bench -j$(JOBS)
+	@bash bench/run.sh build-bench
+
+install: build
+	@cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD) build-bench
