@@ -719,6 +719,7 @@ static void *job_main(void *arg)
 
     /* Network: its own namespace with the egress policy, or none at all. */
     const char *netmode = "none";
+    char nsmode[160];
     bool attach_after_start = false;
     if (a->egress_enforced && c->egress_mode == EGRESS_NETNS) {
         if (a->engine_podman) {
@@ -731,7 +732,8 @@ static void *job_main(void *arg)
                 snprintf(reason, sizeof reason, "network_error: egress firewall setup failed: %.200s", err);
                 goto fail;
             }
-            netmode = net.netns_path;
+            snprintf(nsmode, sizeof nsmode, "ns:%s", net.netns_path);
+            netmode = nsmode;
         } else {
             attach_after_start = true; /* Docker: join the container's own namespace after start */
         }

@@ -89,8 +89,11 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_JOB_COUNTS] = "SELECT status, count(*) FROM jobs GROUP BY status",
     [ST_RUN_START] = "INSERT OR REPLACE INTO job_runs(job_id,attempt,host_id,started_at) VALUES(?,?,?,?)",
     [ST_RUN_END] = "UPDATE job_runs SET ended_at=?, final_status=? WHERE job_id=? AND attempt=? AND ended_at IS NULL",
-    [ST_LEASE_PUT] = "INSERT OR REPLACE INTO leases(lease_id,job_id,host_id,granted_at,expires_at,last_renewed,"
-                     "duration_sec,status) VALUES(?,?,?,?,?,?,?,?)",
+    /* An upsert on the lease id only: a second active lease for a job hits the partial unique
+     * index and fails, instead of silently replacing the first. */
+    [ST_LEASE_PUT] = "INSERT INTO leases(lease_id,job_id,host_id,granted_at,expires_at,last_renewed,"
+                     "duration_sec,status) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(lease_id) DO UPDATE SET "
+                     "expires_at=excluded.expires_at, last_renewed=excluded.last_renewed, status=excluded.status",
     [ST_LEASE_ACTIVE] = "SELECT lease_id,job_id,host_id,granted_at,expires_at,last_renewed,duration_sec,status "
                         "FROM leases WHERE job_id=? AND status='active'",
     [ST_LEASE_EXPIRED] = "SELECT lease_id,job_id,host_id,granted_at,expires_at,last_renewed,duration_sec,status "
