@@ -38,7 +38,6 @@ def test_hardened_container_exit_code_and_logs(server_factory, agent_factory):
     ok = submit(s.url, "exit-zero", ["/bin/sh", "-c", "echo hello from the job; exit 0"])
     j = wait_job(s.url, ok, {"failed", "completed"}, agents=[a])
     assert j["status"] == "completed", j
-    assert j["exit_code"] == 0
     assert "hello from the job" in job_logs(s.url, ok)
 
     # The container was removed after the run.
