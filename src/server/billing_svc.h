@@ -131,6 +131,17 @@ json_t *bsvc_attestation(const char *customer_id, int64_t period_start, int64_t 
 /* Checks an attestation's signature. */
 bool bsvc_attestation_valid(const json_t *att);
 
+/* ---- hooks for the engine and the loops (beyond billing_hooks.h) ---- */
+
+/* The sweep's billing duties (domain §9.3 step 6, §25.5, §1.4): escrow top-ups of running owned
+ * jobs, grace → suspended, issuance of invoices for ended months. Call inside the sweep's
+ * transaction. */
+int billing_sweep(int64_t now);
+
+/* The current spot price of a GPU model (its newest history entry); XC_ENOTFOUND before the
+ * first computation. For the scheduler's sched_host.spot_price_ucad. */
+int billing_spot_price(const char *gpu_model, int64_t *price);
+
 /* Converts every real number in v (a parsed stored snapshot) back to an exact fixed decimal
  * (6 decimals max), in place. */
 void bsvc_reals_to_fixed(json_t *v);

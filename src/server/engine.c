@@ -26,18 +26,7 @@ static int host_adjust_reserved(const char *host_id, int64_t delta)
 {
     if (!host_id[0] || delta == 0)
         return 0;
-    struct host h;
-    int rc = store_host_get(g_app->store, host_id, &h);
-    if (rc == XC_ENOTFOUND)
-        return 0; /* host already deleted: nothing to release */
-    if (rc < 0)
-        return rc;
-    h.reserved_mgb += delta;
-    if (h.reserved_mgb < 0)
-        h.reserved_mgb = 0;
-    rc = store_host_put(g_app->store, &h);
-    host_free(&h);
-    return rc;
+    return store_host_reserve(g_app->store, host_id, delta);
 }
 
 int engine_release_reservation(struct job *j)
@@ -292,11 +281,11 @@ static void fill_sched_host(struct sched_host *sh, const struct host *h)
     sh->trust_ok_mask = 1u; /* community; attested jurisdictions (domain §20) raise it */
 }
 
-/* Avoid-list host ids still inside the 600 s window. Returns a NULL-terminated array of
- * strings borrowed from *holder (caller json_decref's it and frees the array). */
-static const char **avoid_list(const struct job *j, int64_t now, json_t **holder, int *n)
+/* Avoid-list host ids still inside the 600 s window. Returns an array of strings borrowed from
+ * *holder (caller json_decref's it and frees the array). */
+static const char **avoid_list(const char *avoid_json, int64_t now, json_t **holder, int *n)
 {
-    json_t *a = jx_parse_or(j->avoid_hosts, json_array());
+    json_t *a = jx_parse_or(avoid_json, json_array());
     const char **out = xcalloc(json_array_size(a) + 1, sizeof *out);
     size_t i;
     json_t *e;
@@ -311,125 +300,151 @@ static const char **avoid_list(const struct job *j, int64_t now, json_t **holder
     return out;
 }
 
+struct pass {
+    struct host *hosts;
+    size_t nh;
+    struct job_brief *jobs;
+    size_t nj;
+    struct sched_host *sh;
+    struct sched_job *sj;
+    json_t **avoid_holders;
+    const char ***avoids;
+    int *placement;
+    char **reasons;
+    size_t *order;
+};
+
+static void pass_free(struct pass *p)
+{
+    for (size_t i = 0; i < p->nj; i++) {
+        if (p->reasons)
+            free(p->reasons[i]);
+        if (p->avoids)
+            free(p->avoids[i]);
+        if (p->avoid_holders)
+            json_decref(p->avoid_holders[i]);
+        free(p->jobs[i].avoid_hosts);
+    }
+    for (size_t i = 0; i < p->nh; i++)
+        host_free(&p->hosts[i]);
+    free(p->order);
+    free(p->reasons);
+    free(p->placement);
+    free(p->avoids);
+    free(p->avoid_holders);
+    free(p->sj);
+    free(p->sh);
+    free(p->jobs);
+    free(p->hosts);
+}
+
+/* Loads active hosts and the head of the queue and runs the allocator. */
+static int pass_plan(struct pass *p, bool canada, int64_t now)
+{
+    int rc;
+    if ((rc = store_host_list(g_app->store, true, &p->hosts, &p->nh)) < 0 ||
+        (rc = store_jobs_queued_brief(g_app->store, PASS_MAX_JOBS, &p->jobs, &p->nj)) < 0)
+        return rc;
+    if (p->nj == 0)
+        return 0;
+    p->sh = xcalloc(p->nh + 1, sizeof *p->sh);
+    for (size_t i = 0; i < p->nh; i++)
+        fill_sched_host(&p->sh[i], &p->hosts[i]);
+    p->sj = xcalloc(p->nj, sizeof *p->sj);
+    p->avoid_holders = xcalloc(p->nj, sizeof *p->avoid_holders);
+    p->avoids = xcalloc(p->nj, sizeof *p->avoids);
+    for (size_t i = 0; i < p->nj; i++) {
+        const struct job_brief *b = &p->jobs[i];
+        enum jobstate_trust tt = JOB_TRUST_COMMUNITY;
+        jobstate_trust_parse(b->trust_tier, &tt);
+        p->sj[i] = (struct sched_job){.job_id = b->job_id,
+                                      .priority = b->priority,
+                                      .submitted_at_us = b->submitted_at,
+                                      .num_gpus = b->num_gpus,
+                                      .vram_mgb = b->vram_mgb,
+                                      .trust_tier = (int)tt,
+                                      .isolation_preferred = jobstate_trust_isolation_preferred(tt),
+                                      .spot = b->spot,
+                                      .max_bid_ucad = b->max_bid};
+        p->avoids[i] = avoid_list(b->avoid_hosts, now, &p->avoid_holders[i], &p->sj[i].navoid);
+        p->sj[i].avoid = p->avoids[i];
+    }
+    struct sched_opts opts = {.canada_only = canada || atomic_load(&g_app->canada_only), .max_jobs = p->nj};
+    p->placement = xcalloc(p->nj, sizeof *p->placement);
+    p->reasons = xcalloc(p->nj, sizeof *p->reasons);
+    if ((rc = sched_pass(p->sh, p->nh, p->sj, p->nj, &opts, p->placement, p->reasons, NULL)) < 0)
+        return rc;
+    p->order = xcalloc(p->nj, sizeof *p->order);
+    sched_sort(p->sj, p->nj, p->order);
+    return 0;
+}
+
+static int set_hold(struct job_brief *b, const char *hold, const char *pending)
+{
+    bool newly = strcmp(b->hold_reason, hold) != 0;
+    if (!newly && strcmp(b->pending_reason, pending) == 0)
+        return 0;
+    int rc = store_job_set_pending(g_app->store, b->job_id, hold, pending);
+    if (rc == 0 && newly)
+        tx_sse("job_blocked", json_pack("{s:s,s:s}", "job_id", b->job_id, "reason", hold));
+    return rc;
+}
+
+/* Commits one placement: escrow hold for owned jobs, then queued → assigned. */
+static int pass_assign(struct pass *p, size_t i, bool canada, int64_t now, json_t *assigned)
+{
+    const struct host *h = &p->hosts[p->placement[i]];
+    struct job j;
+    int rc = store_job_get(g_app->store, p->jobs[i].job_id, &j);
+    if (rc < 0)
+        return rc;
+    bool refused = false;
+    if (j.owner[0] && (rc = billing_on_assign(&j, h, now, &refused)) < 0)
+        goto out;
+    if (refused) {
+        rc = set_hold(&p->jobs[i], "insufficient_funds", "wallet balance cannot cover the escrow hold");
+        goto out;
+    }
+    struct trans_opts o = {.host_id = h->host_id, .rate_ucad = p->sh[p->placement[i]].rate_ucad};
+    if ((rc = engine_transition(&j, JOB_ASSIGNED, "scheduler", &o)) < 0)
+        goto out;
+    json_t *a = json_pack("{s:s,s:s,s:s}", "job", j.name, "job_id", j.job_id, "host", h->host_id);
+    if (canada)
+        json_object_set_new(a, "country", json_string(h->country));
+    json_array_append_new(assigned, a);
+out:
+    job_free(&j);
+    return rc;
+}
+
 int engine_queue_pass(bool canada, json_t *assigned)
 {
     int64_t t0 = clock_mono_us(), now = app_now();
-    struct host *hosts = NULL;
-    struct job *jobs = NULL;
-    size_t nh = 0, nj = 0, placed = 0;
-    struct sched_host *sh = NULL;
-    struct sched_job *sj = NULL;
-    json_t **avoid_holders = NULL;
-    const char ***avoids = NULL;
-    int *placement = NULL;
-    char **reasons = NULL;
-    size_t *order = NULL;
+    struct pass p = {0};
     int rc = tx_begin();
     if (rc < 0)
         return rc;
-    struct job_filter f = {.status = "queued", .queue_order = true, .limit = PASS_MAX_JOBS};
-    if ((rc = store_host_list(g_app->store, true, &hosts, &nh)) < 0)
+    if ((rc = pass_plan(&p, canada, now)) < 0)
         goto fail;
-    if ((rc = store_job_list(g_app->store, &f, &jobs, &nj, NULL)) < 0)
+    for (size_t k = 0; k < p.nj && rc == 0; k++) {
+        size_t i = p.order[k];
+        if (p.placement[i] >= 0)
+            rc = pass_assign(&p, i, canada, now, assigned);
+        else if (p.reasons[i])
+            rc = set_hold(&p.jobs[i], "no_eligible_host", p.reasons[i]);
+    }
+    if (rc < 0)
         goto fail;
-    if (nj == 0) {
-        rc = tx_commit();
-        goto out;
-    }
-    sh = xcalloc(nh + 1, sizeof *sh);
-    for (size_t i = 0; i < nh; i++)
-        fill_sched_host(&sh[i], &hosts[i]);
-    sj = xcalloc(nj, sizeof *sj);
-    avoid_holders = xcalloc(nj, sizeof *avoid_holders);
-    avoids = xcalloc(nj, sizeof *avoids);
-    for (size_t i = 0; i < nj; i++) {
-        enum jobstate_trust tt = JOB_TRUST_COMMUNITY;
-        jobstate_trust_parse(jobs[i].trust_tier, &tt);
-        sj[i].job_id = jobs[i].job_id;
-        sj[i].priority = jobs[i].priority;
-        sj[i].submitted_at_us = jobs[i].submitted_at;
-        sj[i].num_gpus = jobs[i].num_gpus;
-        sj[i].vram_mgb = jobs[i].vram_mgb;
-        sj[i].trust_tier = (int)tt;
-        sj[i].isolation_preferred = jobstate_trust_isolation_preferred(tt);
-        sj[i].spot = jobs[i].spot;
-        sj[i].max_bid_ucad = jobs[i].max_bid;
-        avoids[i] = avoid_list(&jobs[i], now, &avoid_holders[i], &sj[i].navoid);
-        sj[i].avoid = avoids[i];
-    }
-    struct sched_opts opts = {.canada_only = canada || atomic_load(&g_app->canada_only), .max_jobs = nj};
-    placement = xcalloc(nj, sizeof *placement);
-    reasons = xcalloc(nj, sizeof *reasons);
-    if ((rc = sched_pass(sh, nh, sj, nj, &opts, placement, reasons, &placed)) < 0)
-        goto fail;
-    order = xcalloc(nj, sizeof *order);
-    sched_sort(sj, nj, order);
-    for (size_t k = 0; k < nj; k++) {
-        size_t i = order[k];
-        struct job *j = &jobs[i];
-        if (placement[i] >= 0) {
-            const struct host *h = &hosts[placement[i]];
-            struct trans_opts o = {.host_id = h->host_id, .rate_ucad = sh[placement[i]].rate_ucad};
-            bool refused = false;
-            if (j->owner[0] && (rc = billing_on_assign(j, h, now, &refused)) < 0)
-                goto fail;
-            if (refused) {
-                if (strcmp(j->hold_reason, "insufficient_funds") != 0) {
-                    snprintf(j->hold_reason, sizeof j->hold_reason, "insufficient_funds");
-                    snprintf(j->pending_reason, sizeof j->pending_reason, "wallet balance cannot cover the escrow hold");
-                    if ((rc = store_job_put(g_app->store, j)) < 0)
-                        goto fail;
-                    tx_sse("job_blocked", json_pack("{s:s,s:s}", "job_id", j->job_id, "reason", "insufficient_funds"));
-                }
-                continue;
-            }
-            if ((rc = engine_transition(j, JOB_ASSIGNED, "scheduler", &o)) < 0)
-                goto fail;
-            json_t *a = json_pack("{s:s,s:s,s:s}", "job", j->name, "job_id", j->job_id, "host", h->host_id);
-            if (canada)
-                json_object_set_new(a, "country", json_string(h->country));
-            json_array_append_new(assigned, a);
-        } else if (reasons[i]) {
-            bool newly_blocked = strcmp(j->hold_reason, "no_eligible_host") != 0;
-            if (!newly_blocked && strcmp(j->pending_reason, reasons[i]) == 0)
-                continue;
-            snprintf(j->hold_reason, sizeof j->hold_reason, "no_eligible_host");
-            snprintf(j->pending_reason, sizeof j->pending_reason, "%s", reasons[i]);
-            if ((rc = store_job_put(g_app->store, j)) < 0)
-                goto fail;
-            if (newly_blocked)
-                tx_sse("job_blocked", json_pack("{s:s,s:s}", "job_id", j->job_id, "reason", "no_eligible_host"));
-        }
-    }
     if (json_array_size(assigned) > 0)
         tx_sse("queue_processed", json_pack("{s:I}", "assigned_count", (json_int_t)json_array_size(assigned)));
     rc = tx_commit();
     if (rc == 0)
         metrics_add_placements((int64_t)json_array_size(assigned), clock_mono_us() - t0);
-    goto out;
+    pass_free(&p);
+    return rc;
 fail:
     tx_rollback();
-out:
-    for (size_t i = 0; i < nj; i++) {
-        if (reasons)
-            free(reasons[i]);
-        if (avoids)
-            free(avoids[i]);
-        if (avoid_holders)
-            json_decref(avoid_holders[i]);
-        job_free(&jobs[i]);
-    }
-    for (size_t i = 0; i < nh; i++)
-        host_free(&hosts[i]);
-    free(order);
-    free(reasons);
-    free(placement);
-    free(avoids);
-    free(avoid_holders);
-    free(sj);
-    free(sh);
-    free(jobs);
-    free(hosts);
+    pass_free(&p);
     return rc;
 }
 

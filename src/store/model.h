@@ -74,6 +74,23 @@ struct job {
     char *avoid_hosts; /* JSON array text */
 };
 
+/* The columns scheduling needs of a queued job (a narrow read of the queue). */
+struct job_brief {
+    char job_id[33];
+    char name[129];
+    int priority;
+    int64_t submitted_at;
+    int num_gpus;
+    int64_t vram_mgb;
+    char trust_tier[16];
+    bool spot;
+    int64_t max_bid;
+    char owner[72];
+    char hold_reason[32];
+    char pending_reason[256];
+    char *avoid_hosts; /* JSON array text, owned */
+};
+
 struct lease {
     char lease_id[33];
     char job_id[33];

@@ -1,5 +1,6 @@
 /* SQLite backend of store.h: one connection in WAL mode behind a recursive mutex (the single
- * writer of domain §29), prepared statements cached per statement kind. */
+ * writer of domain §29; SQLite's own mutexes are off because this lock serialises every use),
+ * prepared statements cached per statement kind. */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -42,6 +43,10 @@ enum stmt_id {
     ST_JOB_PUT,
     ST_JOB_ACTIVE_ON_HOST,
     ST_JOB_COUNTS,
+    ST_JOB_ASSIGN,
+    ST_JOB_BRIEF,
+    ST_JOB_PENDING,
+    ST_HOST_RESERVE,
     ST_RUN_START,
     ST_RUN_END,
     ST_LEASE_PUT,
@@ -87,6 +92,13 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_JOB_ACTIVE_ON_HOST] = "SELECT " JOB_COLS " FROM jobs WHERE host_id=? AND status IN "
                               "('assigned','leased','running') ORDER BY assigned_at, job_id",
     [ST_JOB_COUNTS] = "SELECT status, count(*) FROM jobs GROUP BY status",
+    [ST_JOB_ASSIGN] = "UPDATE jobs SET status='assigned', host_id=?2, assigned_at=?3, rate_per_hour=?4, "
+                      "vram_reserved_mgb=vram_mgb, hold_reason='', pending_reason='' WHERE job_id=?1 AND status='queued'",
+    [ST_JOB_BRIEF] = "SELECT job_id,name,priority,submitted_at,num_gpus,vram_mgb,trust_tier,spot,max_bid,owner,"
+                     "hold_reason,pending_reason,avoid_hosts FROM jobs WHERE status='queued' "
+                     "ORDER BY priority DESC, submitted_at, job_id LIMIT ?",
+    [ST_JOB_PENDING] = "UPDATE jobs SET hold_reason=?2, pending_reason=?3 WHERE job_id=?1",
+    [ST_HOST_RESERVE] = "UPDATE hosts SET reserved_mgb=max(0, reserved_mgb + ?2) WHERE host_id=?1",
     [ST_RUN_START] = "INSERT OR REPLACE INTO job_runs(job_id,attempt,host_id,started_at) VALUES(?,?,?,?)",
     [ST_RUN_END] = "UPDATE job_runs SET ended_at=?, final_status=? WHERE job_id=? AND attempt=? AND ended_at IS NULL",
     /* An upsert on the lease id only: a second active lease for a job hits the partial unique
@@ -255,7 +267,7 @@ int store_open(const char *path, struct store **out)
     pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
     pthread_mutex_init(&s->mu, &a);
     pthread_mutexattr_destroy(&a);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         log_error("store: cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
         store_close(s);
@@ -870,6 +882,85 @@ int store_jobs_active_on_host(struct store *s, const char *host_id, struct job *
     if (q) {
         bind_text(q, 1, host_id);
         rc = collect(s, q, sizeof **out, job_read_v, (void **)out, n, "jobs on host");
+    }
+    unlock(s);
+    return rc;
+}
+
+int store_job_assign(struct store *s, const char *job_id, const char *host_id, int64_t at, int64_t rate)
+{
+    lock(s);
+    sqlite3_stmt *q = stmt(s, ST_JOB_ASSIGN);
+    int rc = XC_EDB;
+    if (q) {
+        bind_text(q, 1, job_id);
+        bind_text(q, 2, host_id);
+        sqlite3_bind_int64(q, 3, at);
+        sqlite3_bind_int64(q, 4, rate);
+        rc = exec_done(s, q, "job assign");
+        if (rc == 0 && sqlite3_changes(s->db) == 0)
+            rc = XC_ECONFLICT;
+    }
+    unlock(s);
+    return rc;
+}
+
+static void brief_read(sqlite3_stmt *q, void *p)
+{
+    struct job_brief *b = p;
+    memset(b, 0, sizeof *b);
+    col_copy(q, 0, b->job_id, sizeof b->job_id);
+    col_copy(q, 1, b->name, sizeof b->name);
+    b->priority = sqlite3_column_int(q, 2);
+    b->submitted_at = sqlite3_column_int64(q, 3);
+    b->num_gpus = sqlite3_column_int(q, 4);
+    b->vram_mgb = sqlite3_column_int64(q, 5);
+    col_copy(q, 6, b->trust_tier, sizeof b->trust_tier);
+    b->spot = sqlite3_column_int(q, 7) != 0;
+    b->max_bid = sqlite3_column_int64(q, 8);
+    col_copy(q, 9, b->owner, sizeof b->owner);
+    col_copy(q, 10, b->hold_reason, sizeof b->hold_reason);
+    col_copy(q, 11, b->pending_reason, sizeof b->pending_reason);
+    b->avoid_hosts = col_dup(q, 12, "[]");
+}
+
+int store_jobs_queued_brief(struct store *s, int limit, struct job_brief **out, size_t *n)
+{
+    lock(s);
+    sqlite3_stmt *q = stmt(s, ST_JOB_BRIEF);
+    int rc = XC_EDB;
+    if (q) {
+        sqlite3_bind_int(q, 1, limit > 0 ? limit : -1);
+        rc = collect(s, q, sizeof **out, brief_read, (void **)out, n, "queue read");
+    }
+    unlock(s);
+    return rc;
+}
+
+int store_job_set_pending(struct store *s, const char *job_id, const char *hold, const char *pending)
+{
+    lock(s);
+    sqlite3_stmt *q = stmt(s, ST_JOB_PENDING);
+    int rc = XC_EDB;
+    if (q) {
+        bind_text(q, 1, job_id);
+        bind_text(q, 2, hold);
+        bind_text(q, 3, pending);
+        rc = exec_done(s, q, "job pending");
+    }
+    unlock(s);
+    return rc;
+}
+
+int store_host_reserve(struct store *s, const char *host_id, int64_t delta_mgb)
+{
+    lock(s);
+    sqlite3_stmt *q = stmt(s, ST_HOST_RESERVE);
+    int rc = XC_EDB;
+    if (q) {
+        bind_text(q, 1, host_id);
+        sqlite3_bind_int64(q, 2, delta_mgb);
+        rc = exec_done(s, q, "host reserve");
     }
     unlock(s);
     return rc;

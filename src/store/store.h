@@ -55,6 +55,15 @@ int store_job_list(struct store *s, const struct job_filter *f, struct job **out
 /* Jobs of a host in the active states (assigned, leased, running). */
 int store_jobs_active_on_host(struct store *s, const char *host_id, struct job **out, size_t *n);
 int store_job_counts(struct store *s, int64_t counts[8]); /* by jobstate order */
+/* Queued jobs in queue order (priority desc, submitted asc, id asc), at most limit (<= 0: all).
+ * Caller frees each avoid_hosts and the array. */
+int store_jobs_queued_brief(struct store *s, int limit, struct job_brief **out, size_t *n);
+/* Sets a queued job's hold and pending reasons. */
+int store_job_set_pending(struct store *s, const char *job_id, const char *hold, const char *pending);
+/* queued → assigned as one narrow compare-and-swap update (XC_ECONFLICT if no longer queued). */
+int store_job_assign(struct store *s, const char *job_id, const char *host_id, int64_t at, int64_t rate);
+/* Adds delta (may be negative; floored at 0) to a host's reserved VRAM. */
+int store_host_reserve(struct store *s, const char *host_id, int64_t delta_mgb);
 
 /* Run intervals: one row per attempt that reached running. */
 int store_run_start(struct store *s, const char *job_id, int attempt, const char *host_id, int64_t at);
