@@ -13,6 +13,7 @@
 #include "common/xalloc.h"
 #include "core/fixed.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -69,6 +70,9 @@ struct agent {
     json_t *versions, *runtimes, *engine_runtimes;
     bool engine_podman;
     /* Control-plane view. */
+    char token[160];    /* bearer token in use (guarded by mu) */
+    bool token_adopted; /* token is the agent token issued to this host, not the configured one */
+    bool token_asked;
     bool registered, admitted;
     char recommended_runtime[16];
     int failures;
@@ -380,6 +384,93 @@ static void apply_host(struct agent *a, json_t *host)
         snprintf(a->recommended_runtime, sizeof a->recommended_runtime, "%s", rr);
 }
 
+/* ---- agent token: the agent acts as its host's agent principal when it can. The token issued
+ * at registration (returned once) is kept in <WORK_DIR>/agent-token, mode 0600. ---- */
+
+static bool valid_agent_token(const char *t)
+{
+    size_t n = t ? strlen(t) : 0;
+    if (n < 8 || n > 150 || strncmp(t, "xh-", 3) != 0)
+        return false;
+    for (size_t i = 3; i < n; i++)
+        if (!isalnum((unsigned char)t[i]) && t[i] != '-' && t[i] != '_')
+            return false;
+    return true;
+}
+
+static char *token_path(struct agent *a)
+{
+    return xasprintf("%s/agent-token", a->cfg->work_dir);
+}
+
+static void load_agent_token(struct agent *a)
+{
+    if (valid_agent_token(a->cfg->api_token))
+        return; /* configured with an agent token already */
+    char *path = token_path(a);
+    FILE *f = fopen(path, "re");
+    free(path);
+    if (!f)
+        return;
+    char host[80] = "", tok[160] = "";
+    if (fscanf(f, "%79s %159s", host, tok) == 2 && strcmp(host, a->cfg->host_id) == 0 && valid_agent_token(tok)) {
+        snprintf(a->token, sizeof a->token, "%s", tok);
+        a->token_adopted = true;
+        log_info("using the stored agent token of host %s", host);
+    }
+    memset(tok, 0, sizeof tok);
+    fclose(f);
+}
+
+static void adopt_agent_token(struct agent *a, const char *tok)
+{
+    if (!valid_agent_token(tok))
+        return;
+    pthread_mutex_lock(&a->mu);
+    snprintf(a->token, sizeof a->token, "%s", tok);
+    a->token_adopted = true;
+    pthread_mutex_unlock(&a->mu);
+    agent_http_set_token(a->http, tok);
+    char *path = token_path(a);
+    char *text = xasprintf("%s %s\n", a->cfg->host_id, tok);
+    char *tmp = agent_write_temp(a->cfg->work_dir, ".agent-token-", text, strlen(text));
+    if (!tmp || rename(tmp, path) != 0)
+        log_warn("cannot store the agent token in %s (kept in memory)", a->cfg->work_dir);
+    memset(text, 0, strlen(text));
+    free(text);
+    free(tmp);
+    free(path);
+    log_info("acting with the agent token issued to host %s", a->cfg->host_id);
+}
+
+static void drop_agent_token(struct agent *a)
+{
+    pthread_mutex_lock(&a->mu);
+    snprintf(a->token, sizeof a->token, "%s", a->cfg->api_token);
+    a->token_adopted = false;
+    pthread_mutex_unlock(&a->mu);
+    agent_http_set_token(a->http, a->cfg->api_token);
+    char *path = token_path(a);
+    unlink(path);
+    free(path);
+    log_warn("the stored agent token was refused; using XCELSIOR_API_TOKEN");
+}
+
+/* With only an operator token (or none), ask once for an agent token of our own. */
+static void request_agent_token(struct agent *a)
+{
+    if (a->token_asked || valid_agent_token(a->token))
+        return;
+    a->token_asked = true;
+    char path[160];
+    snprintf(path, sizeof path, "/host/%s/agent-token", a->cfg->host_id);
+    long st;
+    json_t *resp = NULL;
+    if (agent_http_call(a->http, "POST", path, NULL, 10000, &st, &resp) == 0 && st == 200)
+        adopt_agent_token(a, json_str(resp, "agent_token", NULL));
+    json_decref(resp);
+}
+
 /* PUT /host: registration and heartbeat. Returns 0 on a 2xx answer. */
 static int heartbeat(struct agent *a)
 {
@@ -390,6 +481,9 @@ static int heartbeat(struct agent *a)
     if (rc != 0) {
         log_warn("heartbeat: control plane unreachable at %s", a->cfg->scheduler_url);
         rc = -1;
+    } else if ((st == 401 || st == 403) && a->token_adopted) {
+        drop_agent_token(a);
+        rc = -1;
     } else if (st / 100 != 2) {
         log_warn("heartbeat: HTTP %ld: %s", st, agent_http_error_message(resp));
         rc = -1;
@@ -398,6 +492,11 @@ static int heartbeat(struct agent *a)
             log_info("registered host %s (%s)", a->cfg->host_id,
                      json_is_true(json_object_get(resp, "created")) ? "new" : "existing");
         a->registered = true;
+        const char *tok = json_str(resp, "agent_token", NULL);
+        if (tok)
+            adopt_agent_token(a, tok);
+        else
+            request_agent_token(a);
         apply_host(a, json_object_get(resp, "host"));
     }
     json_decref(resp);
@@ -462,6 +561,9 @@ static long report_status(struct agent *a, struct agent_http *h, const char *job
         json_t *resp = NULL;
         int rc = agent_http_call(h, "PATCH", path, body, 10000, &st, &resp);
         if (rc == 0 && st / 100 == 2) {
+            if (st == 202)
+                log_warn("job %s: report '%s' was taken as a new stop request (HTTP 202): this agent is not "
+                         "acting as the host's agent principal", job_id, json_str(body, "status", "?"));
             json_decref(resp);
             return st;
         }
@@ -640,7 +742,12 @@ static void *job_main(void *arg)
     struct agent_job *j = arg;
     struct agent *a = j->a;
     struct agent_config *c = a->cfg;
-    struct agent_http *h = agent_http_new(c->scheduler_url, c->api_token);
+    char token[160];
+    pthread_mutex_lock(&a->mu);
+    snprintf(token, sizeof token, "%s", a->token);
+    pthread_mutex_unlock(&a->mu);
+    struct agent_http *h = agent_http_new(c->scheduler_url, token);
+    memset(token, 0, sizeof token);
     struct docker *d = docker_new(c->docker_socket);
     struct fw_job_net net = {0};
     json_t *body = NULL;
@@ -1411,7 +1518,9 @@ int agent_run(struct agent_config *cfg)
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-    a->http = agent_http_new(cfg->scheduler_url, cfg->api_token);
+    snprintf(a->token, sizeof a->token, "%s", cfg->api_token);
+    load_agent_token(a);
+    a->http = agent_http_new(cfg->scheduler_url, a->token);
     a->docker = docker_new(cfg->docker_socket);
     if (startup(a) != 0)
         goto out;

@@ -52,6 +52,27 @@ static size_t on_body(char *data, size_t sz, size_t nm, void *ud)
     return n;
 }
 
+static void scrub_free(char *s)
+{
+    if (s) {
+        /* The header holds the token: scrub it before releasing the memory. */
+        memset(s, 0, strlen(s));
+        free(s);
+    }
+}
+
+void agent_http_set_token(struct agent_http *h, const char *token)
+{
+    scrub_free(h->auth_header);
+    h->auth_header = NULL;
+    h->nhdrs = 0;
+    h->hdrs[h->nhdrs++] = "Content-Type: application/json";
+    if (token && *token) {
+        h->auth_header = xasprintf("Authorization: Bearer %s", token);
+        h->hdrs[h->nhdrs++] = h->auth_header;
+    }
+}
+
 struct agent_http *agent_http_new(const char *base_url, const char *token)
 {
     pthread_once(&curl_once, curl_init_once);
@@ -62,11 +83,7 @@ struct agent_http *agent_http_new(const char *base_url, const char *token)
         abort();
     }
     h->base = agent_url_join(base_url, "");
-    h->hdrs[h->nhdrs++] = "Content-Type: application/json";
-    if (token && *token) {
-        h->auth_header = xasprintf("Authorization: Bearer %s", token);
-        h->hdrs[h->nhdrs++] = h->auth_header;
-    }
+    agent_http_set_token(h, token);
     return h;
 }
 
@@ -75,11 +92,7 @@ void agent_http_free(struct agent_http *h)
     if (!h)
         return;
     curl_easy_cleanup(h->curl);
-    if (h->auth_header) {
-        /* The header holds the token: scrub it before releasing the memory. */
-        memset(h->auth_header, 0, strlen(h->auth_header));
-        free(h->auth_header);
-    }
+    scrub_free(h->auth_header);
     free(h->base);
     free(h);
 }

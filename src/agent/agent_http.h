@@ -10,6 +10,8 @@ struct agent_http;
  * agent_http_free. */
 struct agent_http *agent_http_new(const char *base_url, const char *token);
 void agent_http_free(struct agent_http *h);
+/* Replaces the bearer token ("" for none). */
+void agent_http_set_token(struct agent_http *h, const char *token);
 
 /* Sends method path with body (JSON, may be NULL) and waits at most timeout_ms.
  * Returns 0 when an HTTP response arrived: *status holds its code and *resp (when resp is

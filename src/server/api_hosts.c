@@ -1,4 +1,5 @@
 /* Hosts: registration/heartbeat, removal, listing, liveness check, version reports. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,24 +259,64 @@ reply:
     json_decref(report);
 }
 
-static void reply_host_list(struct req *r, bool active_only, bool canada)
+/* The operator's host listings are cached as rendered bodies, keyed by the store's host
+ * version: a listing is rebuilt only after some host changed. */
+static pthread_mutex_t list_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    uint64_t version;
+    struct shared_body *body;
+} list_cache[4];
+
+static char *render_host_list(bool active_only, bool canada, const char *only_host, size_t *len, int *rc)
 {
     struct host *hosts = NULL;
     size_t n = 0;
-    int rc = store_host_list(g_app->store, active_only, &hosts, &n);
-    if (rc < 0) {
-        reply_status(r, rc, "host list failed");
-        return;
-    }
+    if ((*rc = store_host_list(g_app->store, active_only, &hosts, &n)) < 0)
+        return NULL;
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
-        bool visible = r->who.kind != PRINCIPAL_AGENT || strcmp(r->who.host_id, hosts[i].host_id) == 0;
+        bool visible = !only_host || strcmp(only_host, hosts[i].host_id) == 0;
         if (visible && (!canada || strcmp(hosts[i].country, "CA") == 0))
             json_array_append_new(arr, view_host(&hosts[i]));
         host_free(&hosts[i]);
     }
     free(hosts);
-    reply_ok(r, 200, json_pack("{s:o}", "hosts", arr));
+    json_t *out = json_pack("{s:b,s:o}", "ok", 1, "hosts", arr);
+    char *body = jsonx_dump(out, len);
+    json_decref(out);
+    return body;
+}
+
+static void reply_host_list(struct req *r, bool active_only, bool canada)
+{
+    int rc = 0;
+    size_t len;
+    if (r->who.kind == PRINCIPAL_AGENT) {
+        char *body = render_host_list(active_only, canada, r->who.host_id, &len, &rc);
+        if (!body) {
+            reply_status(r, rc, "host list failed");
+            return;
+        }
+        reply_raw(r, 200, "application/json; charset=utf-8", body, len);
+        free(body);
+        return;
+    }
+    int slot = (active_only ? 1 : 0) + (canada ? 2 : 0);
+    pthread_mutex_lock(&list_mu);
+    uint64_t v = store_hosts_version(g_app->store);
+    if (!list_cache[slot].body || list_cache[slot].version != v) {
+        char *body = render_host_list(active_only, canada, NULL, &len, &rc);
+        if (!body) {
+            pthread_mutex_unlock(&list_mu);
+            reply_status(r, rc, "host list failed");
+            return;
+        }
+        shared_body_unref(list_cache[slot].body);
+        list_cache[slot].body = shared_body_new(body, len);
+        list_cache[slot].version = v;
+    }
+    reply_shared(r, 200, "application/json; charset=utf-8", list_cache[slot].body);
+    pthread_mutex_unlock(&list_mu);
 }
 
 void h_hosts_list(struct req *r)

@@ -867,7 +867,15 @@ static void month_key(int64_t month_start_us, char out[8])
     time_t t = (time_t)(month_start_us / SEC);
     struct tm tm;
     gmtime_r(&t, &tm);
-    snprintf(out, 8, "%04d-%02d", (tm.tm_year + 1900) % 10000, tm.tm_mon + 1);
+    unsigned y = (unsigned)(tm.tm_year + 1900) % 10000u, m = (unsigned)(tm.tm_mon % 12 + 12) % 12u + 1u;
+    out[0] = (char)('0' + y / 1000);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = '-';
+    out[5] = (char)('0' + m / 10);
+    out[6] = (char)('0' + m % 10);
+    out[7] = '\0';
 }
 
 /* ---- invoices ---- */

@@ -113,6 +113,44 @@ void reply_raw(struct req *r, unsigned status, const char *content_type, const c
     set_response(r, status, copy, len, content_type);
 }
 
+struct shared_body {
+    int refs;
+    size_t len;
+    char *data;
+};
+
+struct shared_body *shared_body_new(char *data, size_t len)
+{
+    struct shared_body *b = xmalloc(sizeof *b);
+    b->refs = 1;
+    b->len = len;
+    b->data = data;
+    return b;
+}
+
+void shared_body_unref(struct shared_body *b)
+{
+    if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        free(b->data);
+        free(b);
+    }
+}
+
+static void shared_body_release(void *cls)
+{
+    shared_body_unref(cls);
+}
+
+void reply_shared(struct req *r, unsigned status, const char *content_type, struct shared_body *b)
+{
+    if (r->response)
+        MHD_destroy_response(r->response);
+    __atomic_add_fetch(&b->refs, 1, __ATOMIC_ACQ_REL);
+    r->response = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, shared_body_release, b);
+    MHD_add_response_header(r->response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    r->status = status;
+}
+
 void reply_header(struct req *r, const char *name, const char *value)
 {
     if (r->response)

@@ -50,6 +50,13 @@ void reply_invalid(struct req *r, const char *where, const char *field, const ch
     __attribute__((format(printf, 5, 6)));
 /* A raw body with a content type (HTML, text, CSV). The body is copied. */
 void reply_raw(struct req *r, unsigned status, const char *content_type, const char *body, size_t len);
+/* A reference-counted response body, shared by every reply that sends it (no copy per
+ * request). shared_body_new takes ownership of data (malloc'ed); the creator holds one
+ * reference and drops it with shared_body_unref. */
+struct shared_body;
+struct shared_body *shared_body_new(char *data, size_t len);
+void shared_body_unref(struct shared_body *b);
+void reply_shared(struct req *r, unsigned status, const char *content_type, struct shared_body *b);
 /* Adds a header to the reply already set. */
 void reply_header(struct req *r, const char *name, const char *value);
 /* Error for a store/core status code (404/409/500 ...), with a message. */

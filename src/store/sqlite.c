@@ -162,6 +162,7 @@ struct store {
     uint64_t epoch_cur, epoch_done;
     int pending;
     int entering; /* threads waiting in store_tx_begin for the lock */
+    uint64_t hosts_version; /* bumped by every host write (list caches key on it) */
     int epoch_rc[EPOCH_RING];
 };
 
@@ -613,6 +614,7 @@ int store_host_put(struct store *s, const struct host *h)
     lock(s);
     sqlite3_stmt *q = stmt(s, ST_HOST_PUT);
     int rc = XC_EDB;
+    s->hosts_version++;
     if (q) {
         host_bind(q, h);
         rc = exec_done(s, q, "host put");
@@ -638,6 +640,7 @@ static int delete_by_id(struct store *s, enum stmt_id id, const char *key, const
 
 int store_host_delete(struct store *s, const char *host_id)
 {
+    __atomic_add_fetch(&s->hosts_version, 1, __ATOMIC_SEQ_CST);
     return delete_by_id(s, ST_HOST_DEL, host_id, "host delete");
 }
 
@@ -675,6 +678,19 @@ int store_host_list(struct store *s, bool active_only, struct host **out, size_t
     int rc = q ? collect(s, q, sizeof **out, host_read_v, (void **)out, n, "host list") : XC_EDB;
     unlock(s);
     return rc;
+}
+
+void store_hosts_touch(struct store *s)
+{
+    __atomic_add_fetch(&s->hosts_version, 1, __ATOMIC_SEQ_CST);
+}
+
+uint64_t store_hosts_version(struct store *s)
+{
+    lock(s);
+    uint64_t v = s->hosts_version;
+    unlock(s);
+    return v;
 }
 
 int store_host_count(struct store *s, int64_t *total, int64_t *active)
@@ -957,6 +973,7 @@ int store_host_reserve(struct store *s, const char *host_id, int64_t delta_mgb)
     lock(s);
     sqlite3_stmt *q = stmt(s, ST_HOST_RESERVE);
     int rc = XC_EDB;
+    s->hosts_version++;
     if (q) {
         bind_text(q, 1, host_id);
         sqlite3_bind_int64(q, 2, delta_mgb);

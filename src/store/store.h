@@ -38,6 +38,11 @@ int store_host_delete(struct store *s, const char *host_id);
  * with host_free and the array with free(). */
 int store_host_list(struct store *s, bool active_only, struct host **out, size_t *n);
 int store_host_count(struct store *s, int64_t *total, int64_t *active);
+/* A counter that changes with every host write (for response caches). */
+uint64_t store_hosts_version(struct store *s);
+/* Invalidates host-list caches when something they render changed outside the hosts table
+ * (e.g. a marketplace listing changes a host's effective rate). */
+void store_hosts_touch(struct store *s);
 
 /* Jobs. */
 int store_job_get(struct store *s, const char *job_id, struct job *out);

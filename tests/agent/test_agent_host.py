@@ -80,7 +80,8 @@ def test_nvml_telemetry_through_fake_library(server_factory, agent_factory):
             break
         assert __import__("time").time() < deadline, r.text
         __import__("time").sleep(0.3)
-    m = r.json()["metrics"]
+    body = r.json()
+    m = body["metrics"] if "metrics" in body else body["telemetry"]["metrics"]
     assert m["utilization"] == 65
     assert m["temp"] == 72
     assert m["power_draw_w"] == 285.0

@@ -186,6 +186,19 @@ def sh(*argv, check=True):
     return subprocess.run(list(argv), check=check, capture_output=True, text=True, timeout=30)
 
 
+# A static HTTP server that never resolves names (http.server's bind does a reverse lookup).
+SERVE = """
+import functools, http.server, socketserver, sys
+class S(http.server.HTTPServer):
+    def server_bind(self):
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])
+h.func.address_string = lambda self: self.client_address[0]
+S((sys.argv[1], 80), h).serve_forever()
+"""
+
+
 class Endpoint:
     """An HTTP server in its own network namespace, reachable from the host over a veth pair
     with link-local addresses: host side 169.254.<n>.1/30, namespace side 169.254.<n>.2/30."""
@@ -213,8 +226,8 @@ class Endpoint:
         with open(os.path.join(self.dir, "index.html"), "w") as f:
             f.write(body)
         self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns, "/usr/bin/python3", "-m", "http.server", "80", "--bind", self.addr,
-             "--directory", self.dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            ["ip", "netns", "exec", self.ns, "/usr/bin/python3", "-c", SERVE, self.addr, self.dir],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
         while time.time() < deadline:
             r = sh("ip", "netns", "exec", self.ns, "/usr/bin/python3", "-c",

@@ -17,25 +17,71 @@ from conftest import GOOD, Api
 
 
 class Stream:
+    """A raw-socket SSE client (HTTP/1.1, chunked or plain body) so that close() never blocks."""
+
     def __init__(self, url):
-        self.r = requests.get(url + "/api/stream", stream=True, timeout=(5, 30))
+        host, port = url.split("//", 1)[1].split(":")
+        self.sock = socket.create_connection((host, int(port)), timeout=5)
+        self.sock.sendall(b"GET /api/stream HTTP/1.1\r\nHost: " + host.encode() +
+                          b"\r\nAccept: text/event-stream\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            c = self.sock.recv(4096)
+            assert c, head
+            head += c
+        head, self._rest = head.split(b"\r\n\r\n", 1)
+        lines = head.decode().split("\r\n")
+        self.status_code = int(lines[0].split()[1])
+        self.headers = requests.structures.CaseInsensitiveDict(
+            (k.strip(), v.strip()) for k, v in (ln.split(":", 1) for ln in lines[1:]))
+        self.chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
         self.frames = queue.Queue()
         self.raw = b""
         self.lock = threading.Lock()
         self.t = threading.Thread(target=self._run, daemon=True)
         self.t.start()
 
+    def _body(self):
+        """Yields decoded body bytes as they arrive."""
+        self.sock.settimeout(None)
+        buf = self._rest
+        if not self.chunked:
+            if buf:
+                yield buf
+            while True:
+                c = self.sock.recv(65536)
+                if not c:
+                    return
+                yield c
+        while True:
+            while b"\r\n" not in buf:
+                c = self.sock.recv(65536)
+                if not c:
+                    return
+                buf += c
+            size_line, buf = buf.split(b"\r\n", 1)
+            size = int(size_line.split(b";")[0], 16)
+            if size == 0:
+                return
+            while len(buf) < size + 2:
+                c = self.sock.recv(65536)
+                if not c:
+                    return
+                buf += c
+            yield buf[:size]
+            buf = buf[size + 2:]
+
     def _run(self):
         buf = b""
         try:
-            for chunk in self.r.iter_content(chunk_size=None):
+            for chunk in self._body():
                 with self.lock:
                     self.raw += chunk
                 buf += chunk
                 while b"\n\n" in buf:
                     frame, buf = buf.split(b"\n\n", 1)
                     self.frames.put(frame.decode())
-        except Exception:  # stream closed by the test
+        except OSError:  # stream closed by the test
             pass
 
     def next(self, timeout=5):
@@ -79,7 +125,11 @@ class Stream:
         raise AssertionError(f"event not seen; got {[(e, d) for e, d, _ in seen]}")
 
     def close(self):
-        self.r.close()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
 
 
 @pytest.fixture
@@ -94,8 +144,8 @@ def stream(srv):
 def test_stream_headers_and_first_frame(srv):
     s = Stream(srv.url)
     try:
-        assert s.r.status_code == 200
-        h = s.r.headers
+        assert s.status_code == 200
+        h = s.headers
         assert h["Content-Type"].startswith("text/event-stream")
         assert h.get("Cache-Control") == "no-cache"
         assert h.get("X-Accel-Buffering") == "no"
