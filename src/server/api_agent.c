@@ -205,6 +205,11 @@ void h_lease_release(struct req *r)
         return;
     if (v_str(r, "reason", false, 1, 16, &reason) < 0)
         goto done;
+    if (strcmp(reason, "completed") && strcmp(reason, "failed") && strcmp(reason, "preempted") &&
+        strcmp(reason, "cancelled")) {
+        reply_invalid(r, "body", "reason", "enum", "must be one of completed, failed, preempted, cancelled");
+        goto done;
+    }
     enum jobstate st;
     jobstate_parse(j.status, &st);
     if (jobstate_is_active(st)) {
@@ -333,11 +338,12 @@ void h_agent_logs(struct req *r)
         json_t *text = json_object_get(ln, "line"), *lvl = json_object_get(ln, "level"),
                *ts = json_object_get(ln, "timestamp");
         const char *level = json_string_value(lvl);
-        if (!json_is_object(ln) || !json_is_string(text) || (lvl && !json_is_null(lvl) && !level) ||
+        if (!json_is_object(ln) || !json_is_string(text) || json_string_length(text) > LOG_LINE_MAX ||
+            (lvl && !json_is_null(lvl) && !level) ||
             (level && strcmp(level, "info") && strcmp(level, "warn") && strcmp(level, "error") && strcmp(level, "debug")) ||
             (ts && !json_is_null(ts) && !json_is_number(ts))) {
             reply_invalid(r, "body", "lines", "type_error",
-                          "each line is {\"line\": str, \"level\": info|warn|error|debug, \"timestamp\": num}");
+                          "each line is {\"line\": str of at most 10000 characters, \"level\": info|warn|error|debug, \"timestamp\": num}");
             goto done;
         }
     }

@@ -277,7 +277,7 @@ void h_job_patch(struct req *r)
         v_str(r, "failure_reason", false, 0, 500, &reason) < 0)
         return;
     struct job j;
-    if (jobs_load_visible(r, 0, &j) < 0)
+    if (jobs_load_any(r, 0, &j) < 0)
         return;
     enum jobstate to;
     if (jobstate_parse(status, &to) < 0) {

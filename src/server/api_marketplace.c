@@ -63,7 +63,8 @@ void h_market_list(struct req *r)
     if (rc == 0) {
         tx_sse("host_update", json_pack("{s:s,s:s,s:b,s:s,s:s}", "host_id", h.host_id, "status", h.status, "admitted",
                                         h.admitted, "gpu_model", h.gpu_model, "country", h.country));
-        rc = tx_commit();
+        if ((rc = tx_commit()) == 0)
+            store_hosts_touch(g_app->store); /* the host view's rate and `listed` changed */
     } else {
         tx_rollback();
     }
@@ -89,8 +90,10 @@ void h_market_unlist(struct req *r)
         l.updated_at = app_now();
         if ((rc = tx_begin()) == 0) {
             if ((rc = bstore_listing_put(g_app->store, &l)) == 0 &&
-                (rc = tx_event("host.updated", "host", host_id, "admin", json_pack("{s:b}", "listed", 0))) == 0)
-                rc = tx_commit();
+                (rc = tx_event("host.updated", "host", host_id, "admin", json_pack("{s:b}", "listed", 0))) == 0) {
+                if ((rc = tx_commit()) == 0)
+                    store_hosts_touch(g_app->store);
+            }
             else
                 tx_rollback();
         }

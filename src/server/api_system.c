@@ -47,15 +47,15 @@ void h_metrics(struct req *r)
 {
     const char *fmt = req_query(r, "format");
     if (fmt && strcmp(fmt, "json") == 0) {
-        int64_t c[8];
-        int64_t total = 0, active = 0;
+        int64_t c[8], hc[3] = {0, 0, 0};
         store_job_counts(g_app->store, c);
-        store_host_count(g_app->store, &total, &active);
+        store_host_counts(g_app->store, hc);
         reply_ok(r, 200,
-                 json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:I}}", "metrics", "queue_depth", (json_int_t)c[JOB_QUEUED],
-                           "assigned_jobs", (json_int_t)c[JOB_ASSIGNED], "running_jobs", (json_int_t)c[JOB_RUNNING],
-                           "failed_jobs", (json_int_t)c[JOB_FAILED], "active_hosts", (json_int_t)active,
-                           "registered_hosts", (json_int_t)total, "sse_clients", sse_client_count(), "uptime_sec",
+                 json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:I}}", "metrics", "queue_depth",
+                           (json_int_t)c[JOB_QUEUED], "assigned_jobs", (json_int_t)c[JOB_ASSIGNED], "running_jobs",
+                           (json_int_t)c[JOB_RUNNING], "failed_jobs", (json_int_t)c[JOB_FAILED], "active_hosts",
+                           (json_int_t)hc[1], "pending_hosts", (json_int_t)hc[0], "dead_hosts", (json_int_t)hc[2],
+                           "sse_clients", sse_client_count(), "uptime_sec",
                            (json_int_t)((clock_wall_us() - g_app->started_at_us) / 1000000)));
         return;
     }
@@ -162,24 +162,47 @@ static int verify_row(void *vctx, const struct event_row *e)
     return 0;
 }
 
+static json_t *integrity(bool valid, const struct verify_ctx *c, int64_t head_seq, const char *head_hash,
+                         const char *broken_at, int64_t broken_seq, const char *reason)
+{
+    return json_pack("{s:{s:b,s:I,s:I,s:s,s:o,s:o,s:o}}", "chain_integrity", "valid", valid, "events_checked",
+                     (json_int_t)c->checked, "head_seq", (json_int_t)head_seq, "head_hash", head_hash, "broken_at",
+                     jx_str_or_null(broken_at), "broken_seq", broken_seq ? json_integer(broken_seq) : json_null(),
+                     "reason", jx_str_or_null(reason));
+}
+
 void h_event_chain_verify(struct req *r)
 {
     struct verify_ctx c = {0, 1, "", NULL};
     memset(c.prev, '0', 64);
-    int rc = store_events(g_app->store, NULL, NULL, 0, verify_row, &c);
+    int64_t head_seq = 0;
+    char head_hash[65], head_mac[65];
+    int rc = store_event_head_mac(g_app->store, &head_seq, head_hash, head_mac);
+    if (rc == 0)
+        rc = store_events(g_app->store, NULL, NULL, 0, verify_row, &c);
     if (rc < 0) {
         reply_status(r, rc, "chain read failed");
         return;
     }
-    if (!c.fail) {
-        int64_t head_seq;
-        char head_hash[65];
-        store_event_head(g_app->store, &head_seq, head_hash);
-        if (head_seq != c.checked)
-            c.fail = json_pack("{s:b,s:I,s:n,s:I,s:s}", "valid", 0, "events_checked", (json_int_t)c.checked,
-                               "broken_at", "broken_seq", (json_int_t)head_seq, "reason", "chain head mismatch");
+    if (c.fail) {
+        json_t *f = c.fail;
+        reply_ok(r, 200,
+                 integrity(false, &c, head_seq, head_hash, json_string_value(json_object_get(f, "broken_at")),
+                           json_integer_value(json_object_get(f, "broken_seq")),
+                           json_string_value(json_object_get(f, "reason"))));
+        json_decref(f);
+        return;
     }
-    reply_ok(r, 200, c.fail ? c.fail : json_pack("{s:b,s:I}", "valid", 1, "events_checked", (json_int_t)c.checked));
+    char want[65] = "", why[160] = "";
+    if (c.checked > 0 || head_mac[0]) {
+        hashchain_head_mac(g_app->event_key, head_seq, head_hash, want);
+        if (strcmp(want, head_mac) != 0)
+            snprintf(why, sizeof why, "chain head MAC invalid");
+        else if (head_seq != c.checked || strcmp(head_hash, c.prev) != 0)
+            snprintf(why, sizeof why, "chain head mismatch (head seq %lld, last event seq %lld)", (long long)head_seq,
+                     (long long)c.checked);
+    }
+    reply_ok(r, 200, integrity(why[0] == '\0', &c, head_seq, head_hash, NULL, why[0] ? head_seq : 0, why[0] ? why : NULL));
 }
 
 static int collect_event(void *ctx, const struct event_row *e)

@@ -12,13 +12,13 @@
 #include "server/validate.h"
 #include "server/views.h"
 
-int jobs_load_visible(struct req *r, int idx, struct job *j)
+static int load(struct req *r, int idx, struct job *j, bool hide_foreign)
 {
     const char *id;
     if (v_path_job_id(r, idx, &id) < 0)
         return -1;
     int rc = store_job_get(g_app->store, id, j);
-    if (rc == 0 && r->who.kind == PRINCIPAL_AGENT && strcmp(j->host_id, r->who.host_id) != 0) {
+    if (rc == 0 && hide_foreign && r->who.kind == PRINCIPAL_AGENT && strcmp(j->host_id, r->who.host_id) != 0) {
         job_free(j);
         rc = XC_ENOTFOUND;
     }
@@ -31,6 +31,16 @@ int jobs_load_visible(struct req *r, int idx, struct job *j)
         return -1;
     }
     return 0;
+}
+
+int jobs_load_visible(struct req *r, int idx, struct job *j)
+{
+    return load(r, idx, j, true);
+}
+
+int jobs_load_any(struct req *r, int idx, struct job *j)
+{
+    return load(r, idx, j, false);
 }
 
 int jobs_stop_request(struct job *j, const char *reason, const char *actor)
@@ -64,6 +74,19 @@ void jobs_apply_transition(struct req *r, struct job *j, enum jobstate to, const
     enum jobstate from;
     jobstate_parse(j->status, &from);
     enum jobstate_actor actor = r->who.kind == PRINCIPAL_AGENT ? JOBSTATE_ACTOR_AGENT : JOBSTATE_ACTOR_ADMIN;
+    if (actor == JOBSTATE_ACTOR_AGENT && !host_id)
+        host_id = r->who.host_id;
+    if (actor == JOBSTATE_ACTOR_AGENT && strcmp(host_id, r->who.host_id) != 0) {
+        reply_error(r, 403, "Agent token is bound to host %s", r->who.host_id);
+        return;
+    }
+    if (actor == JOBSTATE_ACTOR_AGENT && strcmp(j->host_id, r->who.host_id) != 0) {
+        if (j->host_id[0])
+            reply_error(r, 409, "Job %s is assigned to host %s", j->job_id, j->host_id);
+        else
+            reply_error(r, 409, "Job %s is not assigned to host %s", j->job_id, r->who.host_id);
+        return;
+    }
     if (host_id && *host_id && j->host_id[0] && strcmp(host_id, j->host_id) != 0) {
         reply_error(r, 409, "Job %s is assigned to host %s", j->job_id, j->host_id);
         return;

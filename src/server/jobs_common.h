@@ -10,6 +10,8 @@
 /* Loads the job named by path parameter idx that the caller may see (agents: jobs on their
  * host). Replies 404 and returns -1 otherwise; on success the caller job_free()s *j. */
 int jobs_load_visible(struct req *r, int idx, struct job *j);
+/* Same, but an agent may load a job on another host (status reports then answer 409). */
+int jobs_load_any(struct req *r, int idx, struct job *j);
 
 /* PATCH /job semantics (api §7.1, domain §8.2): actor rights, host match, idempotent repeats,
  * asynchronous cancel of running jobs (202), then the transition. Replies in every case. */

@@ -87,13 +87,12 @@ char *metrics_render(void)
             put(&b, "xcelsior_http_request_duration_seconds_total{method=\"%s\",route=\"%s\"} %lld.%06lld\n",
                 routes_table[i].method, routes_table[i].pattern, v / 1000000, v % 1000000);
     }
-    int64_t total = 0, active = 0;
-    store_host_count(g_app->store, &total, &active);
-    put(&b, "# HELP xcelsior_hosts Registered hosts.\n# TYPE xcelsior_hosts gauge\nxcelsior_hosts %lld\n",
-        (long long)total);
-    put(&b, "# HELP xcelsior_hosts_active Hosts that are admitted and heartbeating.\n"
-            "# TYPE xcelsior_hosts_active gauge\nxcelsior_hosts_active %lld\n",
-        (long long)active);
+    int64_t hc[3] = {0, 0, 0};
+    static const char *const hs[3] = {"pending", "active", "dead"};
+    store_host_counts(g_app->store, hc);
+    put(&b, "# HELP xcelsior_hosts Registered hosts by status.\n# TYPE xcelsior_hosts gauge\n");
+    for (int i = 0; i < 3; i++)
+        put(&b, "xcelsior_hosts{status=\"%s\"} %lld\n", hs[i], (long long)hc[i]);
     static const char *const st[8] = {"queued", "assigned", "leased", "running",
                                       "completed", "failed", "preempted", "cancelled"};
     int64_t counts[8];
@@ -101,6 +100,9 @@ char *metrics_render(void)
         put(&b, "# HELP xcelsior_jobs Jobs by status.\n# TYPE xcelsior_jobs gauge\n");
         for (int i = 0; i < 8; i++)
             put(&b, "xcelsior_jobs{status=\"%s\"} %lld\n", st[i], (long long)counts[i]);
+        put(&b, "# HELP xcelsior_queue_depth Jobs waiting in the queue.\n# TYPE xcelsior_queue_depth gauge\n"
+                "xcelsior_queue_depth %lld\n",
+            (long long)counts[0]);
     }
     put(&b, "# HELP xcelsior_scheduler_placements_total Jobs placed by queue passes.\n"
             "# TYPE xcelsior_scheduler_placements_total counter\nxcelsior_scheduler_placements_total %lld\n",

@@ -86,7 +86,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_HOST_DEL] = "DELETE FROM hosts WHERE host_id=?",
     [ST_HOST_ALL] = "SELECT " HOST_COLS " FROM hosts ORDER BY registered_at, host_id",
     [ST_HOST_ACTIVE] = "SELECT " HOST_COLS " FROM hosts WHERE status='active' ORDER BY registered_at, host_id",
-    [ST_HOST_COUNT] = "SELECT count(*), coalesce(sum(status='active'),0) FROM hosts",
+    [ST_HOST_COUNT] = "SELECT coalesce(sum(status='pending'),0), coalesce(sum(status='active'),0), "
+                      "coalesce(sum(status='dead'),0) FROM hosts",
     [ST_JOB_GET] = "SELECT " JOB_COLS " FROM jobs WHERE job_id=?",
     [ST_JOB_PUT] = "INSERT OR REPLACE INTO jobs(" JOB_COLS ") VALUES(" JOB_PARAMS ")",
     [ST_JOB_ACTIVE_ON_HOST] = "SELECT " JOB_COLS " FROM jobs WHERE host_id=? AND status IN "
@@ -119,7 +120,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_LOG_COUNT] = "SELECT count(*) FROM job_logs WHERE job_id=?",
     [ST_LOG_TAIL] = "SELECT ts,level,line FROM (SELECT id,ts,level,line FROM job_logs WHERE job_id=? "
                     "ORDER BY id DESC LIMIT ?) ORDER BY id",
-    [ST_EV_HEAD] = "SELECT head_seq, head_hash FROM event_head WHERE id=1",
+    [ST_EV_HEAD] = "SELECT head_seq, head_hash, head_mac FROM event_head WHERE id=1",
     [ST_EV_PUT] = "INSERT INTO events(seq,event_id,event_type,entity_type,entity_id,ts_us,actor,data,metadata,"
                   "prev_hash,event_hash) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
     [ST_EV_HEAD_PUT] = "INSERT OR REPLACE INTO event_head(id,head_seq,head_hash,head_mac) VALUES(1,?,?,?)",
@@ -693,14 +694,14 @@ uint64_t store_hosts_version(struct store *s)
     return v;
 }
 
-int store_host_count(struct store *s, int64_t *total, int64_t *active)
+int store_host_counts(struct store *s, int64_t counts[3])
 {
     lock(s);
     sqlite3_stmt *q = stmt(s, ST_HOST_COUNT);
     int rc = XC_EDB;
     if (q && sqlite3_step(q) == SQLITE_ROW) {
-        *total = sqlite3_column_int64(q, 0);
-        *active = sqlite3_column_int64(q, 1);
+        for (int i = 0; i < 3; i++)
+            counts[i] = sqlite3_column_int64(q, i);
         rc = 0;
     }
     if (q)
@@ -1211,6 +1212,12 @@ out:
 
 int store_event_head(struct store *s, int64_t *seq, char hash[65])
 {
+    char mac[65];
+    return store_event_head_mac(s, seq, hash, mac);
+}
+
+int store_event_head_mac(struct store *s, int64_t *seq, char hash[65], char mac[65])
+{
     lock(s);
     sqlite3_stmt *q = stmt(s, ST_EV_HEAD);
     int rc = XC_EDB;
@@ -1219,11 +1226,13 @@ int store_event_head(struct store *s, int64_t *seq, char hash[65])
         if (r == SQLITE_ROW) {
             *seq = sqlite3_column_int64(q, 0);
             col_copy(q, 1, hash, 65);
+            col_copy(q, 2, mac, 65);
             rc = 0;
         } else if (r == SQLITE_DONE) {
             *seq = 0;
             memset(hash, '0', 64);
             hash[64] = '\0';
+            mac[0] = '\0';
             rc = 0;
         } else {
             rc = db_err(s, "event head");

@@ -37,7 +37,8 @@ int store_host_delete(struct store *s, const char *host_id);
 /* All hosts (active_only: status active), by registered_at then host_id. Caller frees each row
  * with host_free and the array with free(). */
 int store_host_list(struct store *s, bool active_only, struct host **out, size_t *n);
-int store_host_count(struct store *s, int64_t *total, int64_t *active);
+/* Hosts by status: counts[0] pending, [1] active, [2] dead. */
+int store_host_counts(struct store *s, int64_t counts[3]);
 /* A counter that changes with every host write (for response caches). */
 uint64_t store_hosts_version(struct store *s);
 /* Invalidates host-list caches when something they render changed outside the hosts table
@@ -99,7 +100,9 @@ struct event_row {
     const char *data, *metadata; /* canonical JSON text */
     char prev_hash[65], event_hash[65];
 };
+/* The chain head (seq 0 and 64 zeros when empty); _mac also returns the head MAC ("" if none). */
 int store_event_head(struct store *s, int64_t *seq, char hash[65]);
+int store_event_head_mac(struct store *s, int64_t *seq, char hash[65], char mac[65]);
 int store_event_append(struct store *s, const struct event_row *e, const char *head_mac);
 typedef int (*store_event_cb)(void *ctx, const struct event_row *e);
 /* Events of one entity (entity_id NULL = all), oldest first, at most limit (<=0: all). */
