@@ -33,7 +33,9 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.binary = binary or BINARY
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("XCELSIOR_")}
-        self.env.update({"XCELSIOR_ENV": "test", "XCELSIOR_SWEEP_INTERVAL": "0"})
+        # Every test request comes from 127.0.0.1: lift the per-client limit unless a test sets it.
+        self.env.update({"XCELSIOR_ENV": "test", "XCELSIOR_SWEEP_INTERVAL": "0",
+                         "XCELSIOR_RATE_LIMIT_REQUESTS": "100000000"})
         self.env.update(env or {})
         self.args = list(args)
         self.proc = None

@@ -67,6 +67,8 @@ int config_from_env(struct server_config *cfg)
         {"XCELSIOR_MAX_RETRIES", 3, 0, 100, &cfg->max_retries},
         {"XCELSIOR_PREEMPTION_GRACE_SEC", 30, 0, 3600, &cfg->preemption_grace_sec},
         {"XCELSIOR_SSE_MAX_CLIENTS", 1000, 1, 100000, &cfg->sse_max_clients},
+        {"XCELSIOR_RATE_LIMIT_REQUESTS", 120, 0, 1000000000, &cfg->rate_limit_requests},
+        {"XCELSIOR_RATE_LIMIT_WINDOW_SEC", 60, 1, 86400, &cfg->rate_limit_window_sec},
         {"XCELSIOR_THREADS", 16, 1, 256, &cfg->threads},
         {"XCELSIOR_AUTOSCALE_MAX", 20, 0, 100000, &cfg->autoscale_max},
         {"XCELSIOR_AUTOSCALE_IDLE_SEC", 600, 0, 864000, &cfg->autoscale_idle_sec},
@@ -81,6 +83,8 @@ int config_from_env(struct server_config *cfg)
         cfg->queue_interval_sec = 0;
     if (env_bool("XCELSIOR_CANADA_ONLY", false, &cfg->canada_only) < 0)
         return bad("XCELSIOR_CANADA_ONLY");
+    if (env_bool("XCELSIOR_TRUST_PROXY", false, &cfg->trust_proxy) < 0)
+        return bad("XCELSIOR_TRUST_PROXY");
 
     cfg->minimums = admit_default_minimums();
     static const char *const min_vars[ADMIT__COUNT] = {"XCELSIOR_MIN_RUNC", "XCELSIOR_MIN_NVIDIA_CTK",

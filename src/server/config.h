@@ -23,6 +23,8 @@ struct server_config {
     int64_t lease_duration_sec, lease_grace_sec;
     int64_t max_retries, preemption_grace_sec;
     int64_t sse_max_clients;
+    int64_t rate_limit_requests, rate_limit_window_sec;
+    bool trust_proxy;
     int64_t threads;
     int64_t autoscale_max, autoscale_idle_sec;
     const char *autoscale_hook;

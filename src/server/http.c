@@ -18,7 +18,9 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "server/auth.h"
+#include "server/app.h"
 #include "server/metrics.h"
+#include "server/ratelimit.h"
 #include "server/routes.h"
 #include "server/sse.h"
 
@@ -248,11 +250,55 @@ int req_parse_json(struct req *r)
 
 /* ---- lifecycle ---- */
 
+/* The client address of api §3: the TCP peer, or with XCELSIOR_TRUST_PROXY the first
+ * X-Forwarded-For address (else X-Real-IP). */
+static void client_addr(struct req *r, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (g_app->cfg.trust_proxy) {
+        const char *xff = req_header(r, "X-Forwarded-For"), *xri = req_header(r, "X-Real-IP");
+        if (xff) {
+            size_t l = strcspn(xff, ",");
+            while (l > 0 && xff[l - 1] == ' ')
+                l--;
+            snprintf(out, n, "%.*s", (int)l, xff + strspn(xff, " "));
+        } else if (xri) {
+            snprintf(out, n, "%s", xri);
+        }
+        if (out[0])
+            return;
+    }
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
+    else
+        snprintf(out, n, "unknown");
+}
+
+static bool rate_limited(struct req *r)
+{
+    char addr[64];
+    int64_t retry;
+    client_addr(r, addr, sizeof addr);
+    if (ratelimit_allow(addr, clock_mono_us(), &retry))
+        return false;
+    char v[24];
+    snprintf(v, sizeof v, "%lld", (long long)retry);
+    reply_error(r, 429, "Too many requests");
+    reply_header(r, "Retry-After", v);
+    return true;
+}
+
 static void dispatch(struct req *r)
 {
     char allow[128];
     bool known;
     r->route = routes_match(r->method, r->path, r->params, &r->nparams, &known, allow, sizeof allow);
+    if (!r->route && rate_limited(r))
+        return;
     if (!r->route) {
         if (known && strcmp(r->method, "OPTIONS") != 0) {
             reply_error(r, 405, "Method %s not allowed on %s", r->method, r->path);
@@ -262,6 +308,8 @@ static void dispatch(struct req *r)
         }
         return;
     }
+    if (!r->route->rate_exempt && rate_limited(r))
+        return;
     if (r->body_too_large) {
         reply_error(r, 413, "Request body exceeds %zu bytes", r->limit);
         return;

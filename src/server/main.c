@@ -14,6 +14,7 @@
 #include "server/engine.h"
 #include "server/http.h"
 #include "server/loops.h"
+#include "server/ratelimit.h"
 #include "server/sse.h"
 
 #define EX_CONFIG 78
@@ -132,6 +133,7 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    ratelimit_init(app.cfg.rate_limit_requests, app.cfg.rate_limit_window_sec);
     if (sse_init((int)app.cfg.sse_max_clients) < 0)
         return 1;
     struct http_server *http = http_start(app.cfg.host, app.cfg.port, (int)app.cfg.threads);

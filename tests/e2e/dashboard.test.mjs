@@ -253,7 +253,7 @@ test('Process queue assigns the job; job detail shows logs and can cancel it', a
   await confirm.waitFor({ state: 'visible' });
   await confirm.getByRole('button', { name: 'Cancel job' }).click();
   await page.waitForFunction(() => document.querySelector('#job-pill .pill')?.dataset.status === 'cancelled');
-  await modal.getByRole('button', { name: 'Close' }).click();
+  await modal.getByRole('button', { name: 'Close', exact: true }).click();
   await waitRowStatus('job', jobId, 'cancelled', 5000);
   const j = await api('GET', '/job/' + jobId);
   assert.equal(j.json.job.status, 'cancelled');
