@@ -79,7 +79,7 @@ bool ratelimit_allow(const char *addr, int64_t now, int64_t *retry_after)
     c->last_seen = now;
     /* Weighted estimate of the requests in the last window_us. */
     int64_t elapsed = now - start;
-    __int128 est = (__int128)c->prev * (window_us - elapsed) / window_us + c->cur;
+    __int128 est = ((__int128)c->prev * (window_us - elapsed) + window_us - 1) / window_us + c->cur; /* ceiling */
     bool ok = est < limit;
     if (ok) {
         c->cur++;
