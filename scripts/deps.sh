@@ -6,10 +6,15 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
             libcurl4-openssl-dev libssl-dev libpq-dev libcriterion-dev)
 TEST_PKGS=(python3-pytest python3-requests sqlite3 prometheus wrk podman runc busybox-static
-           nftables iproute2 postgresql procps psmisc)
+           nftables iproute2 postgresql procps psmisc chromium)
 
 want=("${BUILD_PKGS[@]}")
-[ "${1:-}" = "--test" ] && want+=("${TEST_PKGS[@]}")
+if [ "${1:-}" = "--test" ]; then
+  want+=("${TEST_PKGS[@]}")
+  # Node.js for the browser test: keep whatever node the machine has (it may come from another
+  # packaging of nodejs that bundles npm); otherwise take Debian's.
+  command -v node >/dev/null 2>&1 || want+=(nodejs npm)
+fi
 
 missing=()
 for p in "${want[@]}"; do

@@ -128,7 +128,7 @@ void h_host_put(struct req *r)
     char actor[80];
     auth_actor(r, actor, sizeof actor);
     int64_t now = app_now();
-    struct host h;
+    struct host h = {0}; /* host_free() is safe on a zeroed host */
     bool created = false, loc_changed = false, changed = false;
     char token[64] = "";
     if (tx_begin() < 0) {
@@ -213,8 +213,7 @@ void h_host_put(struct req *r)
     return;
 fail:
     tx_rollback();
-    if (!created || rc != XC_ENOTFOUND)
-        host_free(&h);
+    host_free(&h);
     reply_status(r, rc, "host update failed");
 }
 
