@@ -1518,6 +1518,7 @@ int agent_run(struct agent_config *cfg)
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+    agent_http_global_init(cfg->scheduler_url);
     snprintf(a->token, sizeof a->token, "%s", cfg->api_token);
     load_agent_token(a);
     a->http = agent_http_new(cfg->scheduler_url, a->token);

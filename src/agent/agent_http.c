@@ -73,6 +73,11 @@ void agent_http_set_token(struct agent_http *h, const char *token)
     }
 }
 
+void agent_http_global_init(const char *base_url)
+{
+    curl_global_init(strncmp(base_url, "https:", 6) == 0 ? CURL_GLOBAL_DEFAULT : CURL_GLOBAL_NOTHING);
+}
+
 struct agent_http *agent_http_new(const char *base_url, const char *token)
 {
     pthread_once(&curl_once, curl_init_once);

@@ -3,6 +3,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
+/* Process-wide libcurl initialisation, before any thread starts. TLS libraries are initialised
+ * eagerly only for an https control plane (an http one and the engine's unix socket need none,
+ * which keeps the idle agent small). */
+void agent_http_global_init(const char *base_url);
+
 /* A client for the control-plane API. Not thread-safe: each thread owns its own. */
 struct agent_http;
 

@@ -653,16 +653,14 @@ void h_billing_refund(struct req *r)
     rc = tx_event("billing.refund", "billing", rec.billing_id, "admin",
                   json_pack("{s:s,s:s,s:I,s:I}", "job_id", f.job_id, "classification", f.classification, "amount_ucad",
                             (json_int_t)f.amount, "pct_ppm", (json_int_t)f.pct_ppm));
-    if (rc < 0 || (rc = tx_commit()) < 0)
-        goto fail_nocommit;
+    if (rc < 0)
+        goto fail;
+    if ((rc = tx_commit()) < 0) /* a failed commit has already rolled back */
+        goto err;
     reply_ok(r, 200, refund_view(&f, false));
     return;
 fail:
     tx_rollback();
-    goto err;
-fail_nocommit:
-    if (rc < 0)
-        tx_rollback();
 err:
     reply_store_error(r, rc, "refund failed");
 }

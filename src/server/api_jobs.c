@@ -10,6 +10,7 @@
 #include "core/jobstate.h"
 #include "server/app.h"
 #include "server/auth.h"
+#include "server/billing_svc.h"
 #include "server/engine.h"
 #include "server/handlers.h"
 #include "server/jobs_common.h"
@@ -194,6 +195,11 @@ void h_job_submit(struct req *r)
     job_init(&j);
     if (parse_job_body(r, &j) < 0) {
         job_free(&j);
+        return;
+    }
+    if (j.owner[0] && billing_customer_suspended(j.owner)) {
+        job_free(&j);
+        reply_error(r, 403, "Account suspended: top up your wallet");
         return;
     }
     ids_hex128(j.job_id);

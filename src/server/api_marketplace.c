@@ -125,8 +125,9 @@ static int load_items(bool active_only, struct market_item **out, size_t *n)
     size_t k = 0;
     for (size_t i = 0; i < nl; i++) {
         it[k].l = ls[i];
-        host_init(&it[k].h);
         it[k].has_host = store_host_get(g_app->store, ls[i].host_id, &it[k].h) == 0;
+        if (!it[k].has_host)
+            host_init(&it[k].h);
         if (ca_only && (!it[k].has_host || strcmp(it[k].h.country, "CA") != 0)) {
             host_free(&it[k].h);
             continue;

@@ -461,8 +461,9 @@ int bsvc_escrow_release(const struct job *j, int64_t now)
 
 static void host_snapshot(const char *host_id, struct host *h, bool *found)
 {
-    host_init(h);
     *found = store_host_get(g_app->store, host_id, h) == 0;
+    if (!*found)
+        host_init(h);
 }
 
 int bsvc_bill_attempt(const struct job *j, const struct bill_run *run, int64_t now, struct bill_record *out,

@@ -13,6 +13,8 @@
 #include "core/sched.h"
 #include "server/app.h"
 #include "server/billing_hooks.h"
+#include "server/billing_svc.h"
+#include "core/pricing.h"
 #include "server/metrics.h"
 #include "server/sse.h"
 #include "server/tx.h"
@@ -276,7 +278,10 @@ static void fill_sched_host(struct sched_host *sh, const struct host *h)
     sh->latency_ms = h->has_latency ? h->latency_ms : -1;
     bool listed;
     billing_effective_rate(h, &sh->rate_ucad, &listed);
-    sh->spot_price_ucad = sh->rate_ucad;
+    /* A model with no spot price yet is priced at its spot base (domain §6 filter 7). */
+    if (billing_spot_price(h->gpu_model, &sh->spot_price_ucad) < 0 &&
+        pricing_spot_base(sh->rate_ucad, billing_cfg()->spot_discount_ppm, &sh->spot_price_ucad) < 0)
+        sh->spot_price_ucad = sh->rate_ucad;
     sh->registered_at_us = h->registered_at;
     sh->trust_ok_mask = 1u; /* community; attested jurisdictions (domain §20) raise it */
 }
@@ -405,7 +410,9 @@ static int pass_assign(struct pass *p, size_t i, bool canada, int64_t now, json_
         rc = set_hold(&p->jobs[i], "insufficient_funds", "wallet balance cannot cover the escrow hold");
         goto out;
     }
-    struct trans_opts o = {.host_id = h->host_id, .rate_ucad = p->sh[p->placement[i]].rate_ucad};
+    const struct sched_host *sh = &p->sh[p->placement[i]];
+    /* The rate captured now is what the attempt is billed at: spot jobs pay the spot price. */
+    struct trans_opts o = {.host_id = h->host_id, .rate_ucad = p->sj[i].spot ? sh->spot_price_ucad : sh->rate_ucad};
     if ((rc = engine_transition(&j, JOB_ASSIGNED, "scheduler", &o)) < 0)
         goto out;
     json_t *a = json_pack("{s:s,s:s,s:s}", "job", j.name, "job_id", j.job_id, "host", h->host_id);
@@ -585,7 +592,8 @@ int engine_sweep(json_t *report)
     if (rc < 0)
         return rc;
     if ((rc = sweep_dead_hosts(now, report)) < 0 || (rc = sweep_leases(now, report)) < 0 ||
-        (rc = sweep_jobs("assigned", now, report)) < 0 || (rc = sweep_jobs("running", now, report)) < 0) {
+        (rc = sweep_jobs("assigned", now, report)) < 0 || (rc = sweep_jobs("running", now, report)) < 0 ||
+        (rc = billing_sweep(now)) < 0) {
         tx_rollback();
         return rc;
     }

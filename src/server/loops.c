@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "server/app.h"
+#include "server/billing_svc.h"
 #include "server/engine.h"
 
 static pthread_t thread;
@@ -17,7 +18,11 @@ static bool stop;
 static void *run(void *arg)
 {
     (void)arg;
-    int64_t next_sweep = 0, next_queue = 0;
+    int64_t next_sweep = 0, next_queue = 0, next_spot = 0;
+    /* Spot repricing + preemption: off in test unless its interval was set (domain §1.3). */
+    const struct billing_config *bc = billing_cfg();
+    int64_t spot = (g_app->cfg.env == ENV_TEST && !bc->spot_interval_set) ? 0 : bc->spot_interval_sec * 1000000;
+    next_spot = clock_mono_us() + spot;
     pthread_mutex_lock(&mu);
     while (!stop) {
         int64_t now = clock_mono_us();
@@ -36,6 +41,14 @@ static void *run(void *arg)
                 log_info("queue pass assigned %zu job(s)", json_array_size(assigned));
             json_decref(assigned);
             next_queue = now + queue;
+        }
+        if (spot > 0 && now >= next_spot) {
+            json_t *prices = NULL, *preempted = NULL;
+            if (bsvc_spot_cycle(&prices, &preempted) < 0)
+                log_warn("spot cycle failed; retrying next interval");
+            json_decref(prices);
+            json_decref(preempted);
+            next_spot = now + spot;
         }
         pthread_mutex_lock(&mu);
         struct timespec ts;

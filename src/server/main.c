@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "core/hashchain.h"
 #include "server/app.h"
+#include "server/billing_svc.h"
 #include "server/engine.h"
 #include "server/http.h"
 #include "server/loops.h"
@@ -103,7 +104,7 @@ int main(int argc, char **argv)
         app.cfg.port = (int)port;
     if (db)
         snprintf(app.cfg.db_path, sizeof app.cfg.db_path, "%s", db);
-    if (config_check_production(&app.cfg) < 0)
+    if (config_check_production(&app.cfg) < 0 || billing_init() < 0)
         return EX_CONFIG;
 
     if (store_open(app.cfg.db_path, &app.store) < 0)

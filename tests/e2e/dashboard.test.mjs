@@ -157,6 +157,7 @@ test('+ Add Host modal registers a host that shows as pending', async () => {
   await modal.locator('input[name=gpu_model]').fill('RTX 4090');
   await modal.locator('input[name=total_vram_gb]').fill('24');
   await modal.locator('input[name=cost_per_hour]').fill('0.45');
+  await page.screenshot({ path: join(OUT, 'modal-add-host.png') });
   await modal.getByRole('button', { name: 'Register host' }).click();
   await modal.locator('#add-host-done').waitFor({ state: 'visible' });
   assert.match(await modal.locator('#add-host-done').innerText(), /ui-host-1/);
@@ -189,6 +190,7 @@ test('+ Submit Job modal (tier + trust tier) queues a job', async () => {
   await modal.locator('input[name=vram_needed_gb]').fill('16');
   await modal.locator('select[name=tier]').selectOption('premium');
   await modal.locator('label[for=tt-community]').click();
+  await page.screenshot({ path: join(OUT, 'modal-submit-job.png') });
   await modal.getByRole('button', { name: 'Submit Job' }).click();
   await modal.waitFor({ state: 'hidden' });
   const r = await api('GET', '/jobs');
@@ -296,14 +298,11 @@ test('routes that are not implemented yet degrade to "Not available", never brea
 
 test('Event Log is newest first and capped at 500 rows', async () => {
   await page.getByRole('tab', { name: 'Event Log', exact: true }).click();
-  // Generate > 500 stream events: every changed host update emits host_update.
-  const N = 520;
-  for (let i = 0; i < N; i += 20) {
-    await Promise.all(Array.from({ length: 20 }, (_, k) => api('PUT', '/host', {
-      host_id: 'churn-host', ip: '10.0.1.1', gpu_model: 'RTX 3090', total_vram_gb: 24, free_vram_gb: 24, cost_per_hour: 0.2 + (i + k + 1) / 1000,
-    })));
+  // Generate > 500 stream events: a host whose GPU model flips emits host_update on every PUT.
+  for (let i = 0; i < 520; i++) {
+    const r = await api('PUT', '/host', { host_id: 'churn-host', ip: '10.0.1.1', gpu_model: i % 2 ? 'RTX 3090' : 'RTX 3090 Ti', total_vram_gb: 24, free_vram_gb: 24 });
+    assert.equal(r.status, 200);
   }
-  await api('PUT', '/host', { host_id: 'churn-host', ip: '10.0.1.1', gpu_model: 'RTX 3090', total_vram_gb: 24, free_vram_gb: 24, cost_per_hour: 9.99 });
   await page.waitForFunction(() => document.querySelectorAll('#ev-rows tr').length === 500, null, { timeout: 15000 });
   await sleep(500);
   assert.equal(await page.locator('#ev-rows tr').count(), 500);
@@ -329,6 +328,13 @@ test('screenshot of the overview; no uncaught page errors', async () => {
   await waitRowStatus('host', 'gpu-rig-07', 'active', 5000);
   await sleep(800);
   await page.screenshot({ path: join(OUT, 'dashboard.png'), fullPage: true });
+  for (const [name, file] of [['Trust & Verification', 'trust'], ['Billing & Fund', 'billing'], ['My Earnings', 'earnings'], ['Event Log', 'events']]) {
+    await page.getByRole('tab', { name, exact: true }).click();
+    await sleep(600);
+    await page.screenshot({ path: join(OUT, `tab-${file}.png`) });
+  }
+  await page.getByRole('tab', { name: 'Overview', exact: true }).click();
+  await sleep(300);
   await page.evaluate(() => document.documentElement.dataset.theme = 'light');
   await page.screenshot({ path: join(OUT, 'dashboard-light.png'), fullPage: true });
   await page.evaluate(() => document.documentElement.dataset.theme = 'dark');

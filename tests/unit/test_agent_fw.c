@@ -123,6 +123,8 @@ Test(agent_fw, ruleset_is_valid_nft)
     fw_addrs_add(&dns, "169.254.77.53");
     int ports[] = {80, 443, 8080};
     char *r = fw_build_ruleset(&allow, &dns, ports, 3);
+    fw_addrs_free(&allow);
+    fw_addrs_free(&dns);
     nft_check(r);
     free(r);
 }
