@@ -69,6 +69,7 @@ struct agent {
     char ip[64];
     json_t *versions, *runtimes, *engine_runtimes;
     bool engine_podman;
+    bool resolver_running; /* the resolver thread holds a reference to this struct */
     /* Control-plane view. */
     char token[160];    /* bearer token in use (guarded by mu) */
     bool token_adopted; /* token is the agent token issued to this host, not the configured one */
@@ -1441,6 +1442,8 @@ static void setup_egress(struct agent *a)
     if (!literal_only || getenv("XCELSIOR_EGRESS_RESOLVE_LOOP")) {
         if (pthread_create(&t, &attr, resolver_main, a) != 0)
             log_error("cannot start the allow-list resolver");
+        else
+            a->resolver_running = true;
     }
     pthread_attr_destroy(&attr);
 }
@@ -1619,7 +1622,13 @@ out:
     json_decref(a->versions);
     json_decref(a->runtimes);
     json_decref(a->engine_runtimes);
-    /* The resolver thread may still hold the allow set: it is left to process exit. */
+    /* A detached resolver thread may still use the agent state: then it is left to process exit. */
+    if (!a->resolver_running) {
+        fw_addrs_free(&a->allow);
+        fw_addrs_free(&a->dns);
+        pthread_mutex_destroy(&a->mu);
+        free(a);
+    }
     return status;
 }
 
@@ -1629,8 +1638,11 @@ int agent_probe_print(struct agent_config *cfg)
     a->cfg = cfg;
     pthread_mutex_init(&a->mu, NULL);
     a->docker = docker_new(cfg->docker_socket);
-    if (detect_gpus(a) != 0)
+    if (detect_gpus(a) != 0) {
+        docker_free(a->docker);
+        free(a);
         return 1;
+    }
     if (cfg->tailscale_enabled && mesh_ip4(a->ip, sizeof a->ip) == 0)
         ;
     else
@@ -1651,5 +1663,10 @@ int agent_probe_print(struct agent_config *cfg)
     json_decref(gpus);
     docker_free(a->docker);
     nvml_close(&a->gpu);
+    json_decref(a->versions);
+    json_decref(a->runtimes);
+    json_decref(a->engine_runtimes);
+    pthread_mutex_destroy(&a->mu);
+    free(a);
     return 0;
 }

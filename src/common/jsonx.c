@@ -25,6 +25,48 @@ json_t *jx_ts(int64_t us)
     return us ? jx_fixed(us, 6) : json_null();
 }
 
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return 1;
+    size_t n = (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 0 || (n == 2 && s[0] < 0xc2) || (n == 4 && s[0] > 0xf4))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    unsigned cp = n == 3 ? ((s[0] & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) : 0;
+    if (n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+        return 0;
+    if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f)))
+        return 0;
+    return n;
+}
+
+json_t *jx_str_lossy(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = xmalloc(n * 3 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t l = utf8_len((const unsigned char *)s + i);
+        if (l == 0) {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(out + o, s + i, l);
+            o += l;
+            i += l;
+        }
+    }
+    out[o] = '\0';
+    json_t *v = json_string(out);
+    free(out);
+    return v;
+}
+
 json_t *jx_str_or_null(const char *s)
 {
     return s && *s ? json_string(s) : json_null();

@@ -15,6 +15,9 @@ static inline json_t *jx_money(int64_t ucad) { return jx_fixed(ucad, 6); }
 static inline json_t *jx_vram(int64_t mgb) { return jx_fixed(mgb, 3); }
 /* Epoch seconds from µs; 0 means "not yet" and gives null. */
 json_t *jx_ts(int64_t us);
+/* A JSON string of s with every invalid UTF-8 byte replaced by U+FFFD (for text that may
+ * come from a URL or another unvalidated source). New reference. */
+json_t *jx_str_lossy(const char *s);
 /* A string, or null for NULL/"". */
 json_t *jx_str_or_null(const char *s);
 /* Parses JSON text that the store wrote; returns a new reference or `fallback` built fresh. */

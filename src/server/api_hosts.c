@@ -26,6 +26,43 @@ static void sse_host_update(const struct host *h)
                                     h->admitted, "gpu_model", h->gpu_model, "country", h->country));
 }
 
+/* versions: at most 32 components, each a string (or null = not reported) of ≤ 64 chars. */
+static int check_versions(struct req *r, json_t *versions)
+{
+    if (json_object_size(versions) > 32) {
+        reply_invalid(r, "body", "versions", "too_long", "at most 32 components");
+        return -1;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(versions, k, v)
+    {
+        if (!json_is_null(v) && (!json_is_string(v) || json_string_length(v) > 64)) {
+            reply_invalid(r, "body", "versions", "type_error", "component versions must be strings of at most 64 characters");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_runtimes(struct req *r, json_t *runtimes)
+{
+    size_t i;
+    json_t *v;
+    if (json_array_size(runtimes) > 16) {
+        reply_invalid(r, "body", "runtimes", "too_long", "at most 16 runtimes");
+        return -1;
+    }
+    json_array_foreach(runtimes, i, v)
+    {
+        if (!json_is_string(v) || json_string_length(v) > 32) {
+            reply_invalid(r, "body", "runtimes", "type_error", "runtimes must be strings such as \"runc\" or \"runsc\"");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Validated PUT /host body. */
 struct host_body {
     const char *host_id, *ip, *gpu_model, *country, *province;
@@ -79,10 +116,10 @@ static int parse_host_body(struct req *r, struct host_body *b)
     b->has_province = rc;
     if (v_object(r, "versions", false, &b->versions) < 0 || v_array(r, "runtimes", false, &b->runtimes) < 0)
         return -1;
-    if (b->versions && json_object_size(b->versions) > 32) {
-        reply_invalid(r, "body", "versions", "too_long", "at most 32 components");
+    if (b->versions && check_versions(r, b->versions) < 0)
         return -1;
-    }
+    if (b->runtimes && check_runtimes(r, b->runtimes) < 0)
+        return -1;
     for (int i = 0; i < 4; i++)
         if (v_str(r, corp_fields[i], false, 0, 200, &b->corp[i]) < 0)
             return -1;
@@ -362,10 +399,10 @@ void h_agent_versions(struct req *r)
     if (req_parse_json(r) < 0 || v_str(r, "host_id", true, 1, 64, &id) < 0 ||
         v_object(r, "versions", true, &versions) < 0 || v_array(r, "runtimes", false, &runtimes) < 0)
         return;
-    if (json_object_size(versions) > 32) {
-        reply_invalid(r, "body", "versions", "too_long", "at most 32 components");
+    if (runtimes && check_runtimes(r, runtimes) < 0)
         return;
-    }
+    if (check_versions(r, versions) < 0)
+        return;
     if (!valid_host_id(id)) {
         reply_error(r, 404, "Host %.80s not found", id);
         return;

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/env.h"
@@ -23,6 +24,12 @@
 #include "server/ratelimit.h"
 #include "server/routes.h"
 #include "server/sse.h"
+
+#define DISCARD_MAX ((size_t)64 << 20)
+
+/* Requests between their first byte and their completion, event streams excluded: shutdown
+ * waits for them. */
+static int in_flight;
 
 struct http_server {
     struct MHD_Daemon *d;
@@ -78,7 +85,7 @@ void reply_ok(struct req *r, unsigned status, json_t *obj)
 
 static void error_envelope(struct req *r, unsigned status, const char *msg, json_t *details)
 {
-    json_t *err = json_pack("{s:s, s:s}", "code", code_for(status), "message", msg);
+    json_t *err = json_pack("{s:s, s:o}", "code", code_for(status), "message", jx_str_lossy(msg));
     if (details)
         json_object_set_new(err, "details", details);
     send_json(r, status, json_pack("{s:b, s:o}", "ok", 0, "error", err));
@@ -103,8 +110,8 @@ void reply_invalid(struct req *r, const char *where, const char *field, const ch
     va_end(ap);
     json_t *loc = json_pack("[s]", where);
     if (field)
-        json_array_append_new(loc, json_string(field));
-    json_t *d = json_pack("[{s:o, s:s, s:s}]", "loc", loc, "msg", msg, "type", type);
+        json_array_append_new(loc, jx_str_lossy(field));
+    json_t *d = json_pack("[{s:o, s:o, s:s}]", "loc", loc, "msg", jx_str_lossy(msg), "type", type);
     error_envelope(r, 422, "Request validation failed", d);
 }
 
@@ -174,9 +181,33 @@ void reply_status(struct req *r, int err, const char *msg)
     }
 }
 
+struct last_value {
+    const char *name, *value;
+};
+
+static enum MHD_Result keep_last(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct last_value *lv = cls;
+    if (key && strcmp(key, lv->name) == 0)
+        lv->value = value ? value : "";
+    return MHD_YES;
+}
+
+void req_detach_in_flight(struct req *r)
+{
+    if (r->counted) {
+        r->counted = false;
+        __atomic_sub_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
+    }
+}
+
+/* Repeated parameters: the last one wins (api §1). */
 const char *req_query(struct req *r, const char *name)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+    struct last_value lv = {name, NULL};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, keep_last, &lv);
+    return lv.value;
 }
 
 const char *req_header(struct req *r, const char *name)
@@ -246,6 +277,17 @@ int req_parse_json(struct req *r)
     }
     r->json = v;
     return 0;
+}
+
+static int hexdig(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
 }
 
 /* ---- lifecycle ---- */
@@ -350,6 +392,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->started_mono_us = clock_mono_us();
         snprintf(r->path, sizeof r->path, "%s", url);
         *con_cls = r;
+        r->counted = true;
+        __atomic_add_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
         /* The route's body limit applies from the first byte; a declared oversize length is
          * refused before the body is read. */
         char allow[128];
@@ -360,15 +404,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         for (int i = 0; i < np; i++)
             free(params[i]);
         r->limit = body_limit(rt);
+        /* An oversize body is read and dropped so the client gets its 413 (closing mid-upload
+         * would reset the connection before the client reads the answer); past 64 MiB it is
+         * refused at once. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > r->limit) {
+        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+        if (declared > r->limit)
             r->body_too_large = true;
+        if (declared > DISCARD_MAX) {
             reply_error(r, 413, "Request body exceeds %zu bytes", r->limit);
             return queue(r);
         }
         return MHD_YES;
     }
     if (*upload_data_size) {
+        r->discarded += *upload_data_size;
+        if (r->discarded > DISCARD_MAX) {
+            reply_error(r, 413, "Request body exceeds %zu bytes", r->limit);
+            *upload_data_size = 0;
+            return queue(r);
+        }
         if (!r->body_too_large) {
             if (r->body_len + *upload_data_size > r->limit) {
                 r->body_too_large = true;
@@ -399,6 +454,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct req *r = *con_cls;
     if (!r)
         return;
+    if (r->counted)
+        __atomic_sub_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
     int64_t dur = clock_mono_us() - r->started_mono_us;
     metrics_observe_request(r->route, r->status, dur);
     if (r->route != NULL || r->status != 0)
@@ -412,6 +469,32 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(r->body);
     free(r);
     *con_cls = NULL;
+}
+
+/* Percent-decodes URLs and query arguments in place, except %00 and %2F, which stay encoded:
+ * a NUL can then never cut a path short, and an encoded slash never becomes a path separator
+ * (so a path parameter is always exactly one segment). Path parameters are not decoded again. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    char *w = s;
+    for (char *p = s; *p; p++) {
+        int a, b;
+        if (*p == '%' && (a = hexdig(p[1])) >= 0 && (b = hexdig(p[2])) >= 0) {
+            int v = a * 16 + b;
+            if (v == 0 || v == '/') {
+                *w++ = *p; /* keep the escape as is */
+                continue;
+            }
+            *w++ = (char)v;
+            p += 2;
+        } else {
+            *w++ = *p;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 struct http_server *http_start(const char *host, int port, int threads)
@@ -430,7 +513,7 @@ struct http_server *http_start(const char *host, int port, int threads)
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
                             on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-                            (unsigned)1024, MHD_OPTION_END);
+                            (unsigned)1024, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
     if (!h->d) {
         log_error("http: cannot listen on %s:%d (address in use or not permitted)", host, port);
         free(h);
@@ -444,7 +527,10 @@ void http_stop(struct http_server *h)
     if (!h)
         return;
     MHD_quiesce_daemon(h->d);
-    sse_shutdown(); /* wakes every stream so it ends; in-flight requests finish normally */
+    sse_shutdown(); /* wakes every stream so it ends */
+    /* Let requests already being received or handled finish (at most 10 s). */
+    for (int i = 0; i < 1000 && __atomic_load_n(&in_flight, __ATOMIC_SEQ_CST) > 0; i++)
+        usleep(10000);
     MHD_stop_daemon(h->d);
     free(h);
 }

@@ -26,7 +26,9 @@ struct req {
     char path[1024];
     char *body;
     size_t body_len, body_cap;
-    size_t limit; /* the route's body limit */
+    size_t limit;     /* the route's body limit */
+    size_t discarded; /* body bytes received so far (kept or dropped) */
+    bool counted;     /* in the in-flight count */
     bool body_too_large;
     const struct route *route;
     char *params[REQ_MAX_PARAMS]; /* percent-decoded path parameters */
@@ -62,7 +64,9 @@ void reply_header(struct req *r, const char *name, const char *value);
 /* Error for a store/core status code (404/409/500 ...), with a message. */
 void reply_status(struct req *r, int xc_err, const char *msg);
 
-/* Query parameter (NULL when absent). */
+/* A long-lived stream: shutdown does not wait for it (it is ended by sse_shutdown). */
+void req_detach_in_flight(struct req *r);
+/* Query parameter (NULL when absent; the last one when repeated). */
 const char *req_query(struct req *r, const char *name);
 /* Typed query parameters; on a bad value they reply 422 themselves and return -1. */
 int req_query_bool(struct req *r, const char *name, bool dflt, bool *out);

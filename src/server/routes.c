@@ -73,36 +73,6 @@ const struct route routes_table[] = {
 };
 const size_t routes_count = sizeof routes_table / sizeof routes_table[0];
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes a segment; the caller owns the result. */
-static char *pct_decode(const char *s, size_t n)
-{
-    char *out = xmalloc(n + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int a, b;
-        if (s[i] == '%' && i + 2 < n && (a = hexval(s[i + 1])) >= 0 &&
-            (b = hexval(s[i + 2])) >= 0) {
-            out[o++] = (char)(a * 16 + b);
-            i += 2;
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
 /* Matches path against pattern. Returns -1 on mismatch, else a specificity score (static
  * segments weigh more the earlier they are); fills params when out != NULL. */
 static int match(const char *pattern, const char *path, char **params, int *nparams)
@@ -118,7 +88,7 @@ static int match(const char *pattern, const char *path, char **params, int *npar
             if (ul == 0 || np >= REQ_MAX_PARAMS)
                 goto fail;
             if (params)
-                params[np] = pct_decode(u, ul);
+                params[np] = xstrndup(u, ul); /* already percent-decoded by the HTTP layer */
             np++;
         } else {
             if (pl != ul || memcmp(p, u, pl) != 0)

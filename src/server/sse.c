@@ -243,6 +243,7 @@ void sse_reply_stream(struct req *r, const char *job_id, json_t *replay, json_t 
     MHD_add_response_header(r->response, "Connection", "keep-alive");
     MHD_add_response_header(r->response, "X-Accel-Buffering", "no");
     r->status = 200;
+    req_detach_in_flight(r);
     pthread_mutex_lock(&mu);
     c->next = clients;
     clients = c;
