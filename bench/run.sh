@@ -24,7 +24,7 @@ XCELSIOR_LOG_LEVEL=warn "$BIN/bench/bench_commit"
 echo
 
 start_server() {
-  XCELSIOR_ENV=test XCELSIOR_LOG_LEVEL=warn XCELSIOR_SWEEP_INTERVAL=0 \
+  XCELSIOR_ENV=test XCELSIOR_LOG_LEVEL=warn XCELSIOR_SWEEP_INTERVAL=0 XCELSIOR_RATE_LIMIT_REQUESTS=0 \
     "$BIN/xcelsiord" --host 127.0.0.1 --port "$PORT" --db "$TMP/x.db" --env-file /dev/null &
   SRV=$!
   for _ in $(seq 100); do curl -sf "$URL/healthz" >/dev/null && return; sleep 0.05; done

@@ -275,7 +275,7 @@ int store_open(const char *path, struct store **out)
         store_close(s);
         return XC_EDB;
     }
-    const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+    const char *pragmas = "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                           "PRAGMA busy_timeout=5000; PRAGMA cache_size=-8000; PRAGMA wal_autocheckpoint=10000;"
                           "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL, name TEXT NOT NULL,"
                           " applied_at INTEGER NOT NULL);";

@@ -376,7 +376,9 @@ test('screenshot of the overview; no uncaught page errors', async () => {
   await api('PUT', '/host', { host_id: 'gpu-rig-07', ip: '10.0.0.7', gpu_model: 'H100', gpu_count: 2, total_vram_gb: 160, free_vram_gb: 160, cost_per_hour: 3.5, country: 'CA', province: 'BC', versions: ADMITTED_VERSIONS });
   await api('POST', '/queue/process');
   await waitRowStatus('host', 'gpu-rig-07', 'active', 5000);
-  await sleep(800);
+  // Let the throttled refetch replace the partial rows built from stream events.
+  await page.waitForFunction(() => /160 GB/.test(document.querySelector('#hosts-body tr[data-host-id="gpu-rig-07"]')?.textContent || ''), null, { timeout: 8000 });
+  await sleep(500);
   await page.screenshot({ path: join(OUT, 'dashboard.png'), fullPage: true });
   for (const [name, file] of [['Trust & Verification', 'trust'], ['Billing & Fund', 'billing'], ['My Earnings', 'earnings'], ['Event Log', 'events']]) {
     await page.getByRole('tab', { name, exact: true }).click();
@@ -392,6 +394,13 @@ test('screenshot of the overview; no uncaught page errors', async () => {
   await sleep(300);
   await page.screenshot({ path: join(OUT, 'dashboard-mobile.png') });
   await page.setViewportSize({ width: 1440, height: 900 });
+  // Optional token field lives in the Account modal (sessionStorage, sent as Authorization: Bearer).
+  await page.locator('#account-chip').click();
+  const acct = page.locator('#account-modal');
+  await acct.waitFor({ state: 'visible' });
+  assert.equal(await acct.locator('#token-input').count(), 1);
+  await acct.getByRole('button', { name: 'Close dialog' }).click();
+  await acct.waitFor({ state: 'hidden' });
   assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
   assert.deepEqual(dialogs, []);
 });
