@@ -387,16 +387,24 @@ void h_agent_telemetry(struct req *r)
 {
     const char *host_id;
     json_t *metrics = NULL;
+    int64_t ts = 0;
     if (req_parse_json(r) < 0 || v_str(r, "host_id", true, 1, 64, &host_id) < 0 ||
-        v_object(r, "metrics", false, &metrics) < 0 || auth_host(r, host_id) < 0)
+        v_object(r, "metrics", false, &metrics) < 0 ||
+        v_fixed(r, "timestamp", false, 6, 0, false, 100000000000000000LL, &ts) < 0 || auth_host(r, host_id) < 0)
         return;
+    if (metrics && json_object_size(metrics) > 64) {
+        reply_invalid(r, "body", "metrics", "too_long", "at most 64 metric keys");
+        return;
+    }
     struct host h;
     if (!valid_host_id(host_id) || store_host_get(g_app->store, host_id, &h) != 0) {
         reply_error(r, 404, "Host %.80s not found", host_id);
         return;
     }
     host_free(&h);
-    telemetry_put(host_id, metrics ? metrics : json_object(), app_now());
+    json_t *empty = json_object();
+    telemetry_put(host_id, metrics ? metrics : empty, ts, app_now());
+    json_decref(empty);
     reply_ok(r, 200, NULL);
 }
 
@@ -409,18 +417,22 @@ void h_agent_telemetry_get(struct req *r)
         reply_error(r, 404, "No telemetry for host %s", id);
         return;
     }
-    json_t *t = telemetry_get(id);
+    json_t *t = telemetry_get(id, app_now());
     if (!t) {
         reply_error(r, 404, "No telemetry for host %s", id);
         return;
     }
-    reply_ok(r, 200, json_pack("{s:s,s:o}", "host_id", id, "telemetry", t));
+    json_t *out = json_pack("{s:s}", "host_id", id);
+    json_object_update(out, t);
+    json_decref(t);
+    reply_ok(r, 200, out);
 }
 
 void h_telemetry_all(struct req *r)
 {
-    json_t *all = telemetry_all(r->who.kind == PRINCIPAL_AGENT ? r->who.host_id : NULL);
-    reply_ok(r, 200, json_pack("{s:o}", "hosts", all));
+    json_t *all = telemetry_all(r->who.kind == PRINCIPAL_AGENT ? r->who.host_id : NULL, app_now());
+    size_t n = json_object_size(all);
+    reply_ok(r, 200, json_pack("{s:o,s:I}", "hosts", all, "count", (json_int_t)n));
 }
 
 void h_mining_alert(struct req *r)

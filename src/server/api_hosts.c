@@ -191,8 +191,10 @@ void h_host_put(struct req *r)
     h.last_seen = now;
     if (b.has_gpu_count)
         h.gpu_count = (int)b.gpu_count;
-    if (b.has_cost)
+    if (b.has_cost && h.cost_per_hour != b.cost) {
         h.cost_per_hour = b.cost;
+        changed = true;
+    }
     if (apply_location(r, &h, &b, &loc_changed) < 0) {
         tx_rollback();
         host_free(&h);

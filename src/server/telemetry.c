@@ -10,8 +10,20 @@
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static json_t *latest; /* host_id -> {"metrics":{}, "received_at":us, "sse_at":us} */
 
-void telemetry_put(const char *host_id, json_t *metrics, int64_t now)
+static const char *const known[] = {"utilization", "memory_util", "temp", "temp_avg", "power_draw_w",
+                                    "power_limit_w", "pcie_gen", "pcie_width", "pcie_tx_mb_s", "pcie_rx_mb_s",
+                                    "gpu_count", "memory_total_gb", "memory_used_gb", "memory_free_gb",
+                                    "memory_errors", "ecc_errors_single", "ecc_errors_double", "active_jobs",
+                                    "egress_enforced", "gpus"};
+
+void telemetry_put(const char *host_id, json_t *raw, int64_t agent_ts, int64_t now)
 {
+    json_t *metrics = json_object();
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        json_t *v = json_object_get(raw, known[i]);
+        if (v)
+            json_object_set(metrics, known[i], v);
+    }
     pthread_mutex_lock(&mu);
     if (!latest)
         latest = json_object();
@@ -19,8 +31,8 @@ void telemetry_put(const char *host_id, json_t *metrics, int64_t now)
     int64_t sse_at = prev ? json_integer_value(json_object_get(prev, "sse_at")) : 0;
     bool emit = now - sse_at >= 5000000;
     json_object_set_new(latest, host_id,
-                        json_pack("{s:O,s:I,s:I}", "metrics", metrics, "received_at", (json_int_t)now, "sse_at",
-                                  (json_int_t)(emit ? now : sse_at)));
+                        json_pack("{s:O,s:I,s:I,s:I}", "metrics", metrics, "received_at", (json_int_t)now, "timestamp",
+                                  (json_int_t)(agent_ts ? agent_ts : now), "sse_at", (json_int_t)(emit ? now : sse_at)));
     pthread_mutex_unlock(&mu);
     if (emit) {
         json_t *d = json_pack("{s:s}", "host_id", host_id);
@@ -31,26 +43,29 @@ void telemetry_put(const char *host_id, json_t *metrics, int64_t now)
         }
         tx_sse("telemetry_update", d);
     }
+    json_decref(metrics);
 }
 
-static json_t *view(const char *host_id, json_t *rec)
+#define STALE_US (30LL * 1000000)
+
+static json_t *view(json_t *rec, int64_t now)
 {
-    json_t *o = json_pack("{s:s,s:o}", "host_id", host_id, "timestamp",
-                          jx_ts(json_integer_value(json_object_get(rec, "received_at"))));
-    json_object_update(o, json_object_get(rec, "metrics"));
-    return o;
+    int64_t received = json_integer_value(json_object_get(rec, "received_at"));
+    return json_pack("{s:b,s:o,s:o,s:O}", "stale", now - received > STALE_US, "timestamp",
+                     jx_ts(json_integer_value(json_object_get(rec, "timestamp"))), "received_at", jx_ts(received),
+                     "metrics", json_object_get(rec, "metrics"));
 }
 
-json_t *telemetry_get(const char *host_id)
+json_t *telemetry_get(const char *host_id, int64_t now)
 {
     pthread_mutex_lock(&mu);
     json_t *rec = latest ? json_object_get(latest, host_id) : NULL;
-    json_t *out = rec ? view(host_id, rec) : NULL;
+    json_t *out = rec ? view(rec, now) : NULL;
     pthread_mutex_unlock(&mu);
     return out;
 }
 
-json_t *telemetry_all(const char *only)
+json_t *telemetry_all(const char *only, int64_t now)
 {
     json_t *out = json_object();
     pthread_mutex_lock(&mu);
@@ -60,7 +75,7 @@ json_t *telemetry_all(const char *only)
         json_object_foreach(latest, k, rec)
         {
             if (!only || strcmp(only, k) == 0)
-                json_object_set_new(out, k, view(k, rec));
+                json_object_set_new(out, k, view(rec, now));
         }
     pthread_mutex_unlock(&mu);
     return out;

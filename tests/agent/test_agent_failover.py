@@ -4,7 +4,7 @@ import time
 
 import requests
 
-from xcagent import remove_host_containers, submit, wait_host, wait_job
+from xcagent import remove_host_containers, sh, submit, wait_host, wait_job
 
 
 def test_killed_agent_job_requeued_and_completed_elsewhere(server_factory, agent_factory, podman):
@@ -25,7 +25,9 @@ def test_killed_agent_job_requeued_and_completed_elsewhere(server_factory, agent
         hosts = {h["host_id"]: h for h in requests.get(s.url + "/hosts?active_only=false", timeout=10).json()["hosts"]}
         assert hosts["h-fo-a"]["status"] == "dead"
     finally:
-        remove_host_containers(podman, "h-fo-a")  # the orphan of the killed agent
+        # The orphans of the killed agent: its container and its job's network namespace.
+        remove_host_containers(podman, "h-fo-a")
+        sh("ip", "netns", "del", f"xcj-{jid}-1", check=False)
 
 
 def test_control_plane_restart_does_not_lose_running_job(server_factory, agent_factory):
