@@ -449,3 +449,40 @@ void h_agent_versions(struct req *r)
     host_free(&h);
     reply_ok(r, 200, out);
 }
+
+void h_host_agent_token(struct req *r)
+{
+    const char *id;
+    if (v_path_host_id(r, 0, &id) < 0 || auth_host(r, id) < 0)
+        return;
+    char token[64], actor[80];
+    struct host h;
+    int rc = tx_begin();
+    if (rc < 0) {
+        reply_status(r, rc, "begin");
+        return;
+    }
+    if ((rc = store_host_get(g_app->store, id, &h)) < 0) {
+        tx_rollback();
+        if (rc == XC_ENOTFOUND)
+            reply_error(r, 404, "Host %s not found", id);
+        else
+            reply_status(r, rc, "host read failed");
+        return;
+    }
+    host_free(&h);
+    /* A new token replaces every earlier one of the host. */
+    if ((rc = store_agent_tokens_revoke(g_app->store, id)) < 0 ||
+        (rc = auth_issue_agent_token(id, token, sizeof token)) < 0 ||
+        (rc = tx_event("host.updated", "host", id, auth_actor(r, actor, sizeof actor),
+                       json_pack("{s:s}", "change", "agent_token_rotated"))) < 0) {
+        tx_rollback();
+        reply_status(r, rc, "token issue failed");
+        return;
+    }
+    if ((rc = tx_commit()) < 0) {
+        reply_status(r, rc, "commit");
+        return;
+    }
+    reply_ok(r, 200, json_pack("{s:s,s:s}", "host_id", id, "agent_token", token));
+}

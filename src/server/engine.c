@@ -180,6 +180,10 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
     case JOB_COMPLETED:
     case JOB_CANCELLED:
         j->completed_at = now;
+        if (o->has_exit_code) {
+            j->has_exit_code = true;
+            j->exit_code = o->exit_code;
+        }
         clear_payload(j);
         break;
     case JOB_FAILED: {

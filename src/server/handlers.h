@@ -22,6 +22,7 @@ void h_hosts_list(struct req *r);
 void h_hosts_ca(struct req *r);
 void h_hosts_check(struct req *r);
 void h_agent_versions(struct req *r);
+void h_host_agent_token(struct req *r);
 
 /* api_jobs.c */
 void h_job_submit(struct req *r);

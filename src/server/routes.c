@@ -23,6 +23,7 @@ const struct route routes_table[] = {
 
     {"PUT", "/host", h_host_put, AUTH_SIGNED, KB(64), false},
     {"DELETE", "/host/{host_id}", h_host_delete, AUTH_HOST, 0, false},
+    {"POST", "/host/{host_id}/agent-token", h_host_agent_token, AUTH_HOST, 0, false},
     {"GET", "/hosts", h_hosts_list, AUTH_SIGNED, 0, false},
     {"GET", "/hosts/ca", h_hosts_ca, AUTH_SIGNED, 0, false},
     {"POST", "/hosts/check", h_hosts_check, AUTH_ADMIN, 0, false},
