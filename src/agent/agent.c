@@ -1365,7 +1365,7 @@ static void push_allow_updates(struct agent *a)
     pthread_mutex_unlock(&a->mu);
     for (int i = 0; i < n; i++) {
         struct fw_job_net net = {.active = true};
-        snprintf(net.netns, sizeof net.netns, "%s", names[i]);
+        snprintf(net.netns, sizeof net.netns, "%.95s", names[i]);
         fw_job_apply(&net, a->cfg->work_dir, upd);
     }
     free(upd);

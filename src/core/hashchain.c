@@ -26,7 +26,7 @@ static void sb_put(struct sbuf *b, const char *s, size_t n)
 
 static void sb_u(struct sbuf *b, unsigned cp)
 {
-    char t[8];
+    char t[16];
     snprintf(t, sizeof t, "\\u%04x", cp);
     sb_put(b, t, 6);
 }
