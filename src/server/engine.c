@@ -10,11 +10,11 @@
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "core/pricing.h"
 #include "core/sched.h"
 #include "server/app.h"
 #include "server/billing_hooks.h"
 #include "server/billing_svc.h"
-#include "core/pricing.h"
 #include "server/metrics.h"
 #include "server/sse.h"
 #include "server/tx.h"
@@ -72,7 +72,7 @@ static void clear_payload(struct job *j)
     j->environment = xstrdup("{}");
 }
 
-static int grant_lease(struct job *j, int64_t now, const char *actor)
+static int grant_lease(struct job *j, int64_t now)
 {
     struct lease l = {0};
     ids_hex128(l.lease_id);
@@ -88,7 +88,6 @@ static int grant_lease(struct job *j, int64_t now, const char *actor)
     snprintf(j->lease_id, sizeof j->lease_id, "%s", l.lease_id);
     tx_sse("lease_granted", json_pack("{s:s,s:s,s:s,s:o}", "job_id", j->job_id, "host_id", j->host_id, "lease_id",
                                       l.lease_id, "expires_at", jx_ts(l.expires_at)));
-    (void)actor;
     return 0;
 }
 
@@ -158,13 +157,13 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
         tx_sse("job_assigned", json_pack("{s:s,s:s}", "job_id", j->job_id, "host_id", j->host_id));
         break;
     case JOB_LEASED:
-        if ((rc = grant_lease(j, now, actor)) < 0)
+        if ((rc = grant_lease(j, now)) < 0)
             goto out;
         break;
     case JOB_RUNNING:
         if (from == JOB_ASSIGNED) {
             /* Implicit claim: assigned → leased → running in one transaction, two events. */
-            if ((rc = grant_lease(j, now, actor)) < 0)
+            if ((rc = grant_lease(j, now)) < 0)
                 goto out;
             rc = tx_event("job.lease.granted", "job", j->job_id, actor,
                           json_pack("{s:s,s:s,s:s,s:s}", "previous_state", "assigned", "new_state", "leased",
