@@ -57,7 +57,7 @@ class Api:
 
     # --- acceptance-style shortcuts (acceptance.md §0) -------------------------------------------
     def reg(self, host_id, expect=200, **extra):
-        body = {"host_id": host_id, "ip": "10.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24,
+        body = {"host_id": host_id, "ip": "127.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24,
                 "free_vram_gb": 24, "country": "CA", "province": "ON"}
         body.update(extra)
         r = self.put("/host", body)

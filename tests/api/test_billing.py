@@ -34,7 +34,7 @@ class Api:
         return r.json() if r.headers.get("Content-Type", "").startswith("application/json") else r
 
     def host(self, hid, model="A100", vram=80, rate=1.5, country="CA", province="ON"):
-        return self.req("PUT", "/host", json={"host_id": hid, "ip": "10.0.0.1", "gpu_model": model,
+        return self.req("PUT", "/host", json={"host_id": hid, "ip": "127.0.0.1", "gpu_model": model,
                                               "total_vram_gb": vram, "free_vram_gb": vram, "cost_per_hour": rate,
                                               "country": country, "province": province, "versions": GOOD})["host"]
 

@@ -133,7 +133,7 @@ def test_agent_token_issued_once_and_bound(prod, admin):
     admin.reg("ag-2")
     agent = Api(prod, token=tok)
     # own host: heartbeat, versions, work, preempt poll
-    r = agent.put("/host", {"host_id": "ag-1", "ip": "10.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24,
+    r = agent.put("/host", {"host_id": "ag-1", "ip": "127.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24,
                             "free_vram_gb": 20})
     assert r.status_code == 200 and r.json()["created"] is False and r.json()["agent_token"] is None
     assert agent.post("/agent/versions", {"host_id": "ag-1", "versions": GOOD}).status_code == 200
@@ -143,9 +143,9 @@ def test_agent_token_issued_once_and_bound(prod, admin):
     for method, path, body in [
         ("GET", "/agent/work/ag-2", None), ("GET", "/agent/preempt/ag-2", None),
         ("POST", "/agent/versions", {"host_id": "ag-2", "versions": GOOD}),
-        ("PUT", "/host", {"host_id": "ag-2", "ip": "10.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24,
+        ("PUT", "/host", {"host_id": "ag-2", "ip": "127.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24,
                           "free_vram_gb": 24}),
-        ("PUT", "/host", {"host_id": "ag-new", "ip": "10.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24,
+        ("PUT", "/host", {"host_id": "ag-new", "ip": "127.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24,
                           "free_vram_gb": 24}),
         ("DELETE", "/host/ag-2", None),
         ("POST", "/agent/lease/claim", {"host_id": "ag-2", "job_id": "0" * 32}),

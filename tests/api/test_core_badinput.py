@@ -92,7 +92,7 @@ O_WRONG = ["x", 1, []]
 
 ROUTES = [
     ("PUT", "/host",
-     {"host_id": "bi-new", "ip": "10.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24, "free_vram_gb": 24},
+     {"host_id": "bi-new", "ip": "127.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24, "free_vram_gb": 24},
      ["host_id", "ip", "gpu_model", "total_vram_gb", "free_vram_gb"],
      {"host_id": S_WRONG, "ip": S_WRONG, "gpu_model": S_WRONG, "total_vram_gb": N_WRONG, "free_vram_gb": N_WRONG,
       "gpu_count": I_WRONG, "cost_per_hour": N_WRONG, "country": S_WRONG, "province": S_WRONG,
@@ -117,7 +117,7 @@ ROUTES = [
      ["host_id", "job_id", "lines"],
      {"host_id": S_WRONG, "job_id": S_WRONG, "lines": A_WRONG + [[1], [{"line": 5}]]}),
     ("PUT", "/canada", {"enabled": True}, ["enabled"], {"enabled": B_WRONG}),
-    ("POST", "/autoscale/pool", {"host_id": "bi-pool", "ip": "10.0.0.9", "gpu_model": "RTX 4090", "vram_gb": 24},
+    ("POST", "/autoscale/pool", {"host_id": "bi-pool", "ip": "127.0.0.9", "gpu_model": "RTX 4090", "vram_gb": 24},
      ["host_id", "ip", "gpu_model", "vram_gb"],
      {"host_id": S_WRONG, "ip": S_WRONG, "gpu_model": S_WRONG, "vram_gb": N_WRONG, "gpu_count": I_WRONG,
       "cost_per_hour": N_WRONG}),
@@ -206,7 +206,7 @@ def test_oversize_body_413(mapi, base, route):
 
 
 def test_put_host_limit_64k(mapi, base):
-    body = {"host_id": "bi-big", "ip": "10.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24, "free_vram_gb": 24,
+    body = {"host_id": "bi-big", "ip": "127.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24, "free_vram_gb": 24,
             "pad": "a" * (65 * 1024)}
     assert_envelope(_big(mapi, "PUT", "/host", json.dumps(body)), 413, "payload_too_large")
     # under the limit: an ordinary validation answer, not 413
@@ -242,9 +242,9 @@ def test_too_deep(mapi, base, route):
 def test_huge_ids_in_bodies(mapi, base):
     big = "a" * BIG
     cases = [
-        ("PUT", "/host", {"host_id": big, "ip": "10.0.0.1", "gpu_model": "x", "total_vram_gb": 1, "free_vram_gb": 1}),
+        ("PUT", "/host", {"host_id": big, "ip": "127.0.0.1", "gpu_model": "x", "total_vram_gb": 1, "free_vram_gb": 1}),
         ("PUT", "/host", {"host_id": "bi-x", "ip": big, "gpu_model": "x", "total_vram_gb": 1, "free_vram_gb": 1}),
-        ("PUT", "/host", {"host_id": "bi-x", "ip": "10.0.0.1", "gpu_model": big, "total_vram_gb": 1, "free_vram_gb": 1}),
+        ("PUT", "/host", {"host_id": "bi-x", "ip": "127.0.0.1", "gpu_model": big, "total_vram_gb": 1, "free_vram_gb": 1}),
         ("POST", "/job", {"name": big, "vram_needed_gb": 1}),
         ("POST", "/agent/versions", {"host_id": big, "versions": GOOD}),
         ("POST", "/agent/lease/claim", {"host_id": base["host"], "job_id": big}),
@@ -253,7 +253,7 @@ def test_huge_ids_in_bodies(mapi, base):
         ("POST", "/agent/lease/release", {"host_id": base["host"], "job_id": big}),
         ("POST", "/agent/logs", {"host_id": base["host"], "job_id": big, "lines": [{"line": "x"}]}),
         ("POST", "/failover", {"host_id": big}),
-        ("POST", "/autoscale/pool", {"host_id": big, "ip": "10.0.0.1", "gpu_model": "x", "vram_gb": 1}),
+        ("POST", "/autoscale/pool", {"host_id": big, "ip": "127.0.0.1", "gpu_model": "x", "vram_gb": 1}),
         ("PATCH", "/job/" + base["job"], {"status": "cancelled", "host_id": big}),
         ("PATCH", "/job/" + base["job"], {"status": big}),
     ]
@@ -304,25 +304,25 @@ def test_raw_traversal_paths(mapi, base):
 def test_shell_metachars_in_body_ids(mapi, base):
     for hid in ["h1;rm -rf /", "h1|cat", "`id`", "$(id)", "../etc", "h1&&x", "h 1", "h1\n", "-h1", ".h1",
                 "h\u00e9", "a" * 65]:
-        r = mapi.put("/host", {"host_id": hid, "ip": "10.0.0.1", "gpu_model": "x", "total_vram_gb": 1,
+        r = mapi.put("/host", {"host_id": hid, "ip": "127.0.0.1", "gpu_model": "x", "total_vram_gb": 1,
                                "free_vram_gb": 1})
         err = assert_envelope(r, 422, "validation_error")
         assert err["details"][0]["loc"] == ["body", "host_id"], err
-        r = mapi.post("/autoscale/pool", {"host_id": hid, "ip": "10.0.0.1", "gpu_model": "x", "vram_gb": 1})
+        r = mapi.post("/autoscale/pool", {"host_id": hid, "ip": "127.0.0.1", "gpu_model": "x", "vram_gb": 1})
         assert_envelope(r, 422, "validation_error")
     for name in ["a;b", "x|y", "`id`", "$(id)", "a\nb", "a\x00b"]:
         assert_envelope(mapi.post("/job", {"name": name, "vram_needed_gb": 1}), 422, "validation_error")
     for img in ["ubuntu;rm -rf /", "$(id)", "a b", "../../x"]:
         assert_envelope(mapi.post("/job", {"name": "i", "vram_needed_gb": 1, "image": img}), 422, "validation_error")
     for path in ["relative/path", "/a/../b"]:
-        assert_envelope(mapi.post("/job", {"name": "n", "vram_needed_gb": 1, "nfs_server": "10.0.0.5",
+        assert_envelope(mapi.post("/job", {"name": "n", "vram_needed_gb": 1, "nfs_server": "127.0.0.5",
                                            "nfs_path": path}), 422, "validation_error")
-    assert_envelope(mapi.put("/host", {"host_id": "bi-ip", "ip": "10.0.0.1; ls", "gpu_model": "x",
+    assert_envelope(mapi.put("/host", {"host_id": "bi-ip", "ip": "127.0.0.1; ls", "gpu_model": "x",
                                        "total_vram_gb": 1, "free_vram_gb": 1}), 422, "validation_error")
 
 
 def test_other_field_constraints(mapi, base):
-    hb = {"host_id": "bi-c", "ip": "10.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24, "free_vram_gb": 24}
+    hb = {"host_id": "bi-c", "ip": "127.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24, "free_vram_gb": 24}
     cases = []
     for extra in [{"free_vram_gb": 25}, {"total_vram_gb": 0}, {"total_vram_gb": 4097}, {"free_vram_gb": -1},
                   {"province": "XX"}, {"country": "CAN"}, {"gpu_count": 0}, {"gpu_count": 65},

@@ -48,26 +48,26 @@ def test_register_with_bad_versions_lists_four_reasons_in_order(mapi):
 def test_second_put_is_heartbeat_update_not_creation(mapi):
     h = uid("h")
     first = mapi.reg(h, versions=GOOD)
-    second = mapi.reg(h, ip="10.0.0.2", free_vram_gb=20)
+    second = mapi.reg(h, ip="127.0.0.2", free_vram_gb=20)
     assert second["created"] is False
     assert second["agent_token"] is None
     host = second["host"]
     assert host["admitted"] is True and host["status"] == "active"  # a heartbeat never revokes admission
     assert host["registered_at"] == first["host"]["registered_at"]
     assert host["admission_details"] == first["host"]["admission_details"]
-    assert host["ip"] == "10.0.0.2"
+    assert host["ip"] == "127.0.0.2"
     assert host["reported_free_vram_gb"] == 20.0 and host["free_vram_gb"] == 20.0
     assert [x["host_id"] for x in mapi.hosts()].count(h) == 1
 
 
 def test_heartbeat_without_country_keeps_stored_country(mapi):
     h = uid("h")
-    r = mapi.put("/host", {"host_id": h, "ip": "10.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24,
+    r = mapi.put("/host", {"host_id": h, "ip": "127.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24,
                            "free_vram_gb": 24})
     assert r.status_code == 200, r.text
     assert r.json()["host"]["country"] == ""
     mapi.reg(h, country="US", province="")
-    r = mapi.put("/host", {"host_id": h, "ip": "10.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24,
+    r = mapi.put("/host", {"host_id": h, "ip": "127.0.0.1", "gpu_model": "RTX 4090", "total_vram_gb": 24,
                            "free_vram_gb": 24})
     assert r.json()["host"]["country"] == "US"
 

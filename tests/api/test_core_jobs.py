@@ -68,10 +68,10 @@ def test_tier_mapping(mapi, extra, tier, prio, trust):
 
 
 def test_submit_echoes_optional_fields(mapi):
-    j = mapi.submit("opt", 4, num_gpus=4, nfs_server="10.0.0.5", nfs_path="/exports/models",
+    j = mapi.submit("opt", 4, num_gpus=4, nfs_server="127.0.0.5", nfs_path="/exports/models",
                     nfs_mount_point="/mnt/models", image="nvcr.io/nvidia/pytorch:24.01-py3",
                     command=["python", "train.py"])
-    assert j["num_gpus"] == 4 and j["nfs_server"] == "10.0.0.5" and j["nfs_path"] == "/exports/models"
+    assert j["num_gpus"] == 4 and j["nfs_server"] == "127.0.0.5" and j["nfs_path"] == "/exports/models"
     assert j["nfs_mount_point"] == "/mnt/models" and j["image"] == "nvcr.io/nvidia/pytorch:24.01-py3"
     assert j["command"] == ["python", "train.py"]
 

@@ -140,7 +140,7 @@ def test_failover_detects_timed_out_host(api):
 
 # --- autoscale --------------------------------------------------------------------------------------
 
-POOL = {"host_id": "as1", "ip": "10.0.0.9", "gpu_model": "RTX 4090", "vram_gb": 24}
+POOL = {"host_id": "as1", "ip": "127.0.0.9", "gpu_model": "RTX 4090", "vram_gb": 24}
 
 
 def test_autoscale_pool_crud(api):

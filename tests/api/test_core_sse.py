@@ -165,7 +165,7 @@ def test_host_update_once(api, stream):
     d = hu[0][1]
     assert d["status"] == "pending" and d["admitted"] is False and d["gpu_model"] == "RTX 4090" and d["country"] == "CA"
     for _, _, raw in frames:
-        assert "10.0.0.1" not in raw and "xh-" not in raw  # no IPs or tokens in event data
+        assert "127.0.0.1" not in raw and "xh-" not in raw  # no IPs or tokens in event data
         assert "id:" not in raw.split("\n")[0] and not raw.startswith("retry:")
 
 

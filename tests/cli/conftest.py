@@ -114,7 +114,7 @@ GOOD_VERSIONS = {"runc": "1.2.4", "nvidia_ctk": "1.17.8", "nvidia_driver": "550.
 def add_active_host(url, host_id, vram=24, gpu="RTX 4090", rate=0.45, country="CA", province="ON"):
     """Registers a host with versions that pass admission, so it is active and schedulable."""
     st, body = api(url, "PUT", "/host", {
-        "host_id": host_id, "ip": "10.0.0.9", "gpu_model": gpu, "total_vram_gb": vram,
+        "host_id": host_id, "ip": "127.0.0.9", "gpu_model": gpu, "total_vram_gb": vram,
         "free_vram_gb": vram, "cost_per_hour": rate, "country": country, "province": province,
         "versions": GOOD_VERSIONS,
     })

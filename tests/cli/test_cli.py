@@ -114,9 +114,9 @@ BAD_ARGS = [
     ["logs"],
     ["logs", "x", "--limit", "0"],
     ["host-add"],
-    ["host-add", "--id", "h1", "--ip", "10.0.0.1", "--gpu", "RTX 4090"],
-    ["host-add", "--id", "h1", "--ip", "10.0.0.1", "--gpu", "RTX 4090", "--vram", "lots"],
-    ["host-add", "--id", "h1", "--ip", "10.0.0.1", "--gpu", "RTX 4090", "--vram", "24", "--rate", "x"],
+    ["host-add", "--id", "h1", "--ip", "127.0.0.1", "--gpu", "RTX 4090"],
+    ["host-add", "--id", "h1", "--ip", "127.0.0.1", "--gpu", "RTX 4090", "--vram", "lots"],
+    ["host-add", "--id", "h1", "--ip", "127.0.0.1", "--gpu", "RTX 4090", "--vram", "24", "--rate", "x"],
     ["host-rm"],
     ["hosts", "--all=yes"],
     ["check", "now"],
@@ -162,7 +162,7 @@ UNREACHABLE = [
     ["process"],
     ["logs", "0" * 32],
     ["logs", "-f", "0" * 32],
-    ["host-add", "--id", "h1", "--ip", "10.0.0.1", "--gpu", "RTX 4090", "--vram", "24"],
+    ["host-add", "--id", "h1", "--ip", "127.0.0.1", "--gpu", "RTX 4090", "--vram", "24"],
     ["host-rm", "h1"],
     ["hosts"],
     ["check"],
@@ -236,31 +236,31 @@ def test_version_with_server(cli, server):
 def test_host_add_and_list(cli, fresh_server):
     u = fresh_server.url
     # CLI-04: --free-vram defaults to --vram.
-    p = cli("host-add", "--id", "h1", "--ip", "10.0.0.1", "--gpu", "RTX 4090", "--vram", "24",
+    p = cli("host-add", "--id", "h1", "--ip", "127.0.0.1", "--gpu", "RTX 4090", "--vram", "24",
             "--rate", "0.45", url=u)
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
-    assert lines[0] == f"Host registered: h1 | 10.0.0.1 | RTX 4090 | {EM} | 24.0GB | $0.45/hr | pending"
+    assert lines[0] == f"Host registered: h1 | 127.0.0.1 | RTX 4090 | {EM} | 24.0GB | $0.45/hr | pending"
     assert any(re.search(r"xh-[A-Za-z0-9_-]{43}", line) for line in lines[1:]), p.stdout
     st, body = api(u, "GET", "/hosts?active_only=false")
     h = body["hosts"][0]
     assert h["free_vram_gb"] == 24.0 and h["total_vram_gb"] == 24.0 and h["cost_per_hour"] == 0.45
 
     # Updating: same line, no new agent token.
-    p = cli("host-add", "--id", "h1", "--ip", "10.0.0.2", "--gpu", "RTX 4090", "--vram", "24",
+    p = cli("host-add", "--id", "h1", "--ip", "127.0.0.2", "--gpu", "RTX 4090", "--vram", "24",
             "--free-vram", "20", "--country", "CA", "--province", "ON", url=u)
     assert p.returncode == 0, p.stderr
-    assert p.stdout == "Host registered: h1 | 10.0.0.2 | RTX 4090 | CA ON | 24.0GB | $0.45/hr | pending\n"
+    assert p.stdout == "Host registered: h1 | 127.0.0.2 | RTX 4090 | CA ON | 24.0GB | $0.45/hr | pending\n"
 
     # A pending host is not in the default (active-only) listing.
     assert cli("hosts", url=u).stdout == "No hosts.\n"
     p = cli("hosts", "--all", url=u)
-    assert p.stdout == "[pending] h1 | 10.0.0.2 | RTX 4090 | 20.0GB free | $0.45/hr\n"
+    assert p.stdout == "[pending] h1 | 127.0.0.2 | RTX 4090 | 20.0GB free | $0.45/hr\n"
 
     add_active_host(u, "h2", vram=80, gpu="A100", rate=1.5)
     p = cli("hosts", url=u)
     assert p.returncode == 0
-    assert p.stdout == "[active] h2 | 10.0.0.9 | A100 | 80.0GB free | $1.50/hr\n"
+    assert p.stdout == "[active] h2 | 127.0.0.9 | A100 | 80.0GB free | $1.50/hr\n"
 
     # Aligned columns with --all: every " | " separator at the same offset.
     p = cli("hosts", "--all", url=u)
@@ -281,7 +281,7 @@ def test_host_add_and_list(cli, fresh_server):
 
 
 def test_host_add_server_validation_error(cli, server):
-    p = cli("host-add", "--id", "bad id!", "--ip", "10.0.0.1", "--gpu", "RTX 4090", "--vram", "24",
+    p = cli("host-add", "--id", "bad id!", "--ip", "127.0.0.1", "--gpu", "RTX 4090", "--vram", "24",
             url=server.url)
     assert p.returncode == 1
     one_error_line(p)

@@ -153,7 +153,7 @@ test('+ Add Host modal registers a host that shows as pending', async () => {
   const modal = page.locator('#add-host-modal');
   await modal.waitFor({ state: 'visible' });
   await modal.locator('input[name=host_id]').fill('ui-host-1');
-  await modal.locator('input[name=ip]').fill('10.0.0.21');
+  await modal.locator('input[name=ip]').fill('127.0.0.21');
   await modal.locator('input[name=gpu_model]').fill('RTX 4090');
   await modal.locator('input[name=total_vram_gb]').fill('24');
   await modal.locator('input[name=cost_per_hour]').fill('0.45');
@@ -210,7 +210,7 @@ test('a host registered through the API appears live over SSE, without a reload'
   await page.evaluate(() => { window.__noReload = 'still-here'; });
   const evBefore = await page.evaluate(() => document.querySelectorAll('#ev-rows tr').length);
   const r = await api('PUT', '/host', {
-    host_id: 'live-host-1', ip: '10.0.0.31', gpu_model: 'A100', total_vram_gb: 80, free_vram_gb: 80, cost_per_hour: 1.5,
+    host_id: 'live-host-1', ip: '127.0.0.31', gpu_model: 'A100', total_vram_gb: 80, free_vram_gb: 80, cost_per_hour: 1.5,
     country: 'CA', province: 'QC', versions: ADMITTED_VERSIONS,
   });
   assert.equal(r.status, 200, r.text);
@@ -225,7 +225,7 @@ test('a host registered through the API appears live over SSE, without a reload'
 });
 
 test('HTML in API data is rendered as text (no element injected)', async () => {
-  const r = await api('PUT', '/host', { host_id: 'xss-host', ip: '10.0.0.66', gpu_model: XSS, total_vram_gb: 8, free_vram_gb: 8 });
+  const r = await api('PUT', '/host', { host_id: 'xss-host', ip: '127.0.0.66', gpu_model: XSS, total_vram_gb: 8, free_vram_gb: 8 });
   assert.equal(r.status, 200, r.text);
   const row = await waitRowStatus('host', 'xss-host', 'pending', 5000);
   assert.equal(await row.locator('.gpu-model').textContent(), XSS);
@@ -350,7 +350,7 @@ test('Event Log is newest first and capped at 500 rows', async () => {
   await page.getByRole('tab', { name: 'Event Log', exact: true }).click();
   // Generate > 500 stream events: a host whose GPU model flips emits host_update on every PUT.
   for (let i = 0; i < 520; i++) {
-    const r = await api('PUT', '/host', { host_id: 'churn-host', ip: '10.0.1.1', gpu_model: i % 2 ? 'RTX 3090' : 'RTX 3090 Ti', total_vram_gb: 24, free_vram_gb: 24 });
+    const r = await api('PUT', '/host', { host_id: 'churn-host', ip: '127.0.1.1', gpu_model: i % 2 ? 'RTX 3090' : 'RTX 3090 Ti', total_vram_gb: 24, free_vram_gb: 24 });
     assert.equal(r.status, 200);
   }
   await page.waitForFunction(() => document.querySelectorAll('#ev-rows tr').length === 500, null, { timeout: 15000 });
@@ -373,7 +373,7 @@ test('screenshot of the overview; no uncaught page errors', async () => {
   await api('DELETE', '/host/churn-host');
   await api('POST', '/job', { name: 'sd-xl-render', vram_needed_gb: 12, tier: 'standard', trust_tier: 'residency' });
   await api('POST', '/job', { name: 'whisper-batch', vram_needed_gb: 8, tier: 'urgent' });
-  await api('PUT', '/host', { host_id: 'gpu-rig-07', ip: '10.0.0.7', gpu_model: 'H100', gpu_count: 2, total_vram_gb: 160, free_vram_gb: 160, cost_per_hour: 3.5, country: 'CA', province: 'BC', versions: ADMITTED_VERSIONS });
+  await api('PUT', '/host', { host_id: 'gpu-rig-07', ip: '127.0.0.7', gpu_model: 'H100', gpu_count: 2, total_vram_gb: 160, free_vram_gb: 160, cost_per_hour: 3.5, country: 'CA', province: 'BC', versions: ADMITTED_VERSIONS });
   await api('POST', '/queue/process');
   await waitRowStatus('host', 'gpu-rig-07', 'active', 5000);
   // Let the throttled refetch replace the partial rows built from stream events.
