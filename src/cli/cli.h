@@ -155,6 +155,23 @@ int cli_arg_fixed(const struct cli_cmd *cmd, const char *what, const char *text,
 int cli_arg_int(const struct cli_cmd *cmd, const char *what, const char *text, long lo, long hi,
                 long *out);
 
+/* ---- The shared verb skeleton (cli_verb.c) ---- */
+
+/* cli_call(), then under --json prints the raw body of a successful response. Returns 1 when the
+ * caller should print its human output (*rc is then CLI_EXIT_OK), else 0 with the exit status in
+ * *rc. `out` must be freed either way. */
+int cli_call_out(struct cli_ctx *ctx, const char *method, const char *path, const char *body,
+                 struct cli_resp *out, int *rc);
+/* For a verb without options or operands: parses argv (usage errors, the verb's help), then
+ * cli_call_out() with no body. Same return value. */
+int cli_verb_simple(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv,
+                    const char *method, const char *path, struct cli_resp *out, int *rc);
+/* obj[key] when it is a non-empty value of `type` (JSON_ARRAY or JSON_OBJECT); otherwise prints
+ * `none` and a newline on stdout and returns NULL. */
+const json_t *cli_jitems(const json_t *obj, const char *key, json_type type, const char *none);
+/* xasprintf(fmt, escaped segment): `fmt` has exactly one %s. */
+char *cli_path_fmt(const char *fmt, const char *segment);
+
 /* ---- Commands ---- */
 
 typedef int (*cli_handler)(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv);

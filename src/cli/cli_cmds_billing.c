@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/xalloc.h"
 #include "core/fixed.h"
 
 #define NOPT {NULL, 0, 0, NULL, NULL}
@@ -26,22 +25,14 @@ int cli_cmd_bill(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char 
     int done = 0, npos = 0, rc;
     const char *pos[1];
     struct cli_resp r = {0};
-    char *e, *path;
+    char *path;
 
     if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, pos, 1, 1, &npos, &done)) || done)
         return rc;
-    e = cli_path_escape(pos[0]);
-    path = xasprintf("/billing/bill/%s", e);
-    free(e);
-    rc = cli_call(ctx, "POST", path, NULL, &r);
-    free(path);
-    if (rc)
-        goto out;
-    if (ctx->json)
-        cli_print_raw(&r);
-    else
+    path = cli_path_fmt("/billing/bill/%s", pos[0]);
+    if (cli_call_out(ctx, "POST", path, NULL, &r, &rc))
         print_bill(json_object_get(r.json, "bill"));
-out:
+    free(path);
     cli_resp_free(&r);
     return rc;
 }
@@ -50,24 +41,14 @@ out:
 
 int cli_cmd_bill_all(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
 {
-    int done = 0, npos = 0, rc;
+    int rc;
     struct cli_resp r = {0};
     const json_t *bills, *b;
     size_t i;
 
-    if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, NULL, 0, 0, &npos, &done)) || done)
-        return rc;
-    if ((rc = cli_call(ctx, "POST", "/billing/bill-all", NULL, &r)))
+    if (!cli_verb_simple(ctx, cmd, argc, argv, "POST", "/billing/bill-all", &r, &rc) ||
+        !(bills = cli_jitems(r.json, "bills", JSON_ARRAY, "Nothing to bill.")))
         goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-        goto out;
-    }
-    bills = json_object_get(r.json, "bills");
-    if (!json_is_array(bills) || json_array_size(bills) == 0) {
-        printf("Nothing to bill.\n");
-        goto out;
-    }
     json_array_foreach(bills, i, b)
         print_bill(b);
 out:
@@ -79,18 +60,12 @@ out:
 
 int cli_cmd_revenue(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
 {
-    int done = 0, npos = 0, rc;
+    int rc;
     struct cli_resp r = {0};
     char tot[48], plat[48];
 
-    if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, NULL, 0, 0, &npos, &done)) || done)
-        return rc;
-    if ((rc = cli_call(ctx, "GET", "/billing/revenue", NULL, &r)))
+    if (!cli_verb_simple(ctx, cmd, argc, argv, "GET", "/billing/revenue", &r, &rc))
         goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-        goto out;
-    }
     printf("Total jobs billed: %lld\n", cli_jint(r.json, "records"));
     printf("Total revenue:     $%s\n", cli_jmoney(r.json, "total_revenue", tot, sizeof tot));
     printf("Platform revenue:  $%s\n", cli_jmoney(r.json, "platform_revenue", plat, sizeof plat));
@@ -103,25 +78,16 @@ out:
 
 int cli_cmd_billing(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
 {
-    int done = 0, npos = 0, rc;
+    int rc;
     static const char *const seps[] = {"", " | ", " | ", " | "};
     struct cli_resp r = {0};
     const json_t *recs, *b;
     size_t i;
     char tot[48];
 
-    if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, NULL, 0, 0, &npos, &done)) || done)
-        return rc;
-    if ((rc = cli_call(ctx, "GET", "/billing", NULL, &r)))
+    if (!cli_verb_simple(ctx, cmd, argc, argv, "GET", "/billing", &r, &rc))
         goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-        goto out;
-    }
-    recs = json_object_get(r.json, "records");
-    if (!json_is_array(recs) || json_array_size(recs) == 0) {
-        printf("No billing records.\n");
-    } else {
+    if ((recs = cli_jitems(r.json, "records", JSON_ARRAY, "No billing records."))) {
         struct cli_table *t = cli_table_new(4, seps);
         json_array_foreach(recs, i, b) {
             char dur[48], dcell[64], cost[48], ccell[64];
@@ -149,24 +115,14 @@ out:
 
 int cli_cmd_spot_prices(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
 {
-    int done = 0, npos = 0, rc;
+    int rc;
     struct cli_resp r = {0};
     const json_t *prices, *v;
     const char *k;
 
-    if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, NULL, 0, 0, &npos, &done)) || done)
-        return rc;
-    if ((rc = cli_call(ctx, "GET", "/spot-prices", NULL, &r)))
+    if (!cli_verb_simple(ctx, cmd, argc, argv, "GET", "/spot-prices", &r, &rc) ||
+        !(prices = cli_jitems(r.json, "prices", JSON_OBJECT, "No spot prices.")))
         goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-        goto out;
-    }
-    prices = json_object_get(r.json, "prices");
-    if (!json_is_object(prices) || json_object_size(prices) == 0) {
-        printf("No spot prices.\n");
-        goto out;
-    }
     json_object_foreach((json_t *)prices, k, v) {
         char pb[48];
         int64_t p;
@@ -194,6 +150,7 @@ int cli_cmd_list_rig(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, c
         {"vram", 0, 1, &vram_s, NULL},
         NOPT,
     };
+    int show;
     int64_t rate, vram = 0;
     struct cli_body b;
     struct cli_resp r = {0};
@@ -218,19 +175,14 @@ int cli_cmd_list_rig(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, c
         cli_body_str(&b, "gpu_model", gpu);
     if (vram_s)
         cli_body_fixed(&b, "vram_gb", vram, VRAM_SCALE);
-    rc = cli_call(ctx, "POST", "/marketplace/list", cli_body_finish(&b), &r);
+    show = cli_call_out(ctx, "POST", "/marketplace/list", cli_body_finish(&b), &r, &rc);
     cli_body_free(&b);
-    if (rc)
-        goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-    } else {
+    if (show) {
         const json_t *l = json_object_get(r.json, "listing");
         char vb[48], pb[48];
         printf("Listed: %s | %s | %sGB | $%s/hr\n", cli_jstr(l, "host_id"), cli_jstr(l, "gpu_model"),
                cli_jvram(l, "vram_gb", vb, sizeof vb), cli_jmoney(l, "price_per_hour", pb, sizeof pb));
     }
-out:
     cli_resp_free(&r);
     return rc;
 }
@@ -244,7 +196,7 @@ int cli_cmd_unlist_rig(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc,
     const char *pos[1];
     struct cli_opt opts[] = {{"host", 0, 1, &host, NULL}, NOPT};
     struct cli_resp r = {0};
-    char *e, *path;
+    char *path;
 
     if ((rc = cli_parse_args(ctx, cmd, argc, argv, opts, pos, 0, 1, &npos, &done)) || done)
         return rc;
@@ -255,20 +207,12 @@ int cli_cmd_unlist_rig(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc,
     }
     if (!host || !*host)
         return cli_usage_error(cmd, "missing --host");
-    e = cli_path_escape(host);
-    path = xasprintf("/marketplace/%s", e);
-    free(e);
-    rc = cli_call(ctx, "DELETE", path, NULL, &r);
-    free(path);
-    if (rc)
-        goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-    } else {
+    path = cli_path_fmt("/marketplace/%s", host);
+    if (cli_call_out(ctx, "DELETE", path, NULL, &r, &rc)) {
         const char *u = cli_jstr(r.json, "unlisted");
         printf("Unlisted: %s\n", *u ? u : host);
     }
-out:
+    free(path);
     cli_resp_free(&r);
     return rc;
 }
@@ -286,18 +230,10 @@ int cli_cmd_marketplace(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc
 
     if ((rc = cli_parse_args(ctx, cmd, argc, argv, opts, NULL, 0, 0, &npos, &done)) || done)
         return rc;
-    if ((rc = cli_call(ctx, "GET", all ? "/marketplace?active_only=false" : "/marketplace?active_only=true",
-                       NULL, &r)))
+    if (!cli_call_out(ctx, "GET", all ? "/marketplace?active_only=false" : "/marketplace?active_only=true",
+                      NULL, &r, &rc) ||
+        !(ls = cli_jitems(r.json, "listings", JSON_ARRAY, "No listings.")))
         goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-        goto out;
-    }
-    ls = json_object_get(r.json, "listings");
-    if (!json_is_array(ls) || json_array_size(ls) == 0) {
-        printf("No listings.\n");
-        goto out;
-    }
     {
         struct cli_table *t = cli_table_new(5, seps);
         json_array_foreach(ls, i, l) {

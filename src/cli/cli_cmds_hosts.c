@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/xalloc.h"
 #include "core/fixed.h"
 
 #define NOPT {NULL, 0, 0, NULL, NULL}
@@ -30,6 +29,7 @@ int cli_cmd_host_add(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, c
         {"gpus", 0, 1, &gpus_s, NULL},
         NOPT,
     };
+    int show;
     int64_t vram, freev, rate = 0;
     long gpus = 0;
     struct cli_body b;
@@ -69,13 +69,9 @@ int cli_cmd_host_add(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, c
         cli_body_str(&b, "country", country);
     if (province)
         cli_body_str(&b, "province", province);
-    rc = cli_call(ctx, "PUT", "/host", cli_body_finish(&b), &r);
+    show = cli_call_out(ctx, "PUT", "/host", cli_body_finish(&b), &r, &rc);
     cli_body_free(&b);
-    if (rc)
-        goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-    } else {
+    if (show) {
         const json_t *h = json_object_get(r.json, "host");
         const char *tok = json_string_value(json_object_get(r.json, "agent_token"));
         const char *cc = cli_jstr(h, "country"), *pp = cli_jstr(h, "province");
@@ -96,7 +92,6 @@ int cli_cmd_host_add(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, c
             printf("  (shown once: store it as XCELSIOR_AGENT_TOKEN on the host)\n");
         }
     }
-out:
     cli_resp_free(&r);
     return rc;
 }
@@ -108,20 +103,12 @@ int cli_cmd_host_rm(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, ch
     int done = 0, npos = 0, rc;
     const char *pos[1];
     struct cli_resp r = {0};
-    char *e, *path;
+    char *path;
 
     if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, pos, 1, 1, &npos, &done)) || done)
         return rc;
-    e = cli_path_escape(pos[0]);
-    path = xasprintf("/host/%s", e);
-    free(e);
-    rc = cli_call(ctx, "DELETE", path, NULL, &r);
-    free(path);
-    if (rc)
-        goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-    } else {
+    path = cli_path_fmt("/host/%s", pos[0]);
+    if (cli_call_out(ctx, "DELETE", path, NULL, &r, &rc)) {
         const json_t *req = json_object_get(r.json, "requeued"), *j;
         size_t i;
         const char *removed = cli_jstr(r.json, "removed");
@@ -130,7 +117,7 @@ int cli_cmd_host_rm(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, ch
             if (json_is_string(j))
                 printf("  Requeued: %s\n", json_string_value(j));
     }
-out:
+    free(path);
     cli_resp_free(&r);
     return rc;
 }
@@ -148,18 +135,10 @@ int cli_cmd_hosts(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char
 
     if ((rc = cli_parse_args(ctx, cmd, argc, argv, opts, NULL, 0, 0, &npos, &done)) || done)
         return rc;
-    if ((rc = cli_call(ctx, "GET", all ? "/hosts?active_only=false" : "/hosts?active_only=true",
-                       NULL, &r)))
+    if (!cli_call_out(ctx, "GET", all ? "/hosts?active_only=false" : "/hosts?active_only=true",
+                      NULL, &r, &rc) ||
+        !(hosts = cli_jitems(r.json, "hosts", JSON_ARRAY, "No hosts.")))
         goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-        goto out;
-    }
-    hosts = json_object_get(r.json, "hosts");
-    if (!json_is_array(hosts) || json_array_size(hosts) == 0) {
-        printf("No hosts.\n");
-        goto out;
-    }
     {
         struct cli_table *t = cli_table_new(6, seps);
         json_array_foreach(hosts, i, h) {
@@ -192,24 +171,14 @@ out:
 
 int cli_cmd_check(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
 {
-    int done = 0, npos = 0, rc;
+    int rc;
     struct cli_resp r = {0};
     const json_t *res, *v;
     const char *k;
 
-    if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, NULL, 0, 0, &npos, &done)) || done)
-        return rc;
-    if ((rc = cli_call(ctx, "POST", "/hosts/check", NULL, &r)))
+    if (!cli_verb_simple(ctx, cmd, argc, argv, "POST", "/hosts/check", &r, &rc) ||
+        !(res = cli_jitems(r.json, "results", JSON_OBJECT, "No hosts.")))
         goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-        goto out;
-    }
-    res = json_object_get(r.json, "results");
-    if (!json_is_object(res) || json_object_size(res) == 0) {
-        printf("No hosts.\n");
-        goto out;
-    }
     json_object_foreach((json_t *)res, k, v) {
         const char *st = json_is_string(v) ? json_string_value(v) : "?";
         enum cli_color c = cli_status_color(st);
@@ -235,6 +204,7 @@ int cli_cmd_failover(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, c
     struct cli_body b;
     const json_t *dead, *req, *failed, *assigned, *x;
     size_t i;
+    int show;
 
     if ((rc = cli_parse_args(ctx, cmd, argc, argv, opts, pos, 0, 1, &npos, &done)) || done)
         return rc;
@@ -248,14 +218,10 @@ int cli_cmd_failover(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, c
     cli_body_init(&b);
     if (host)
         cli_body_str(&b, "host_id", host);
-    rc = cli_call(ctx, "POST", "/failover", host ? cli_body_finish(&b) : NULL, &r);
+    show = cli_call_out(ctx, "POST", "/failover", host ? cli_body_finish(&b) : NULL, &r, &rc);
     cli_body_free(&b);
-    if (rc)
+    if (!show)
         goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-        goto out;
-    }
     dead = json_object_get(r.json, "dead_hosts");
     req = json_object_get(r.json, "requeued");
     failed = json_object_get(r.json, "failed");
@@ -295,19 +261,13 @@ out:
 
 int cli_cmd_autoscale(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
 {
-    int done = 0, npos = 0, rc;
+    int rc;
     struct cli_resp r = {0};
     const json_t *prov, *assigned, *deprov, *x;
     size_t i;
 
-    if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, NULL, 0, 0, &npos, &done)) || done)
-        return rc;
-    if ((rc = cli_call(ctx, "POST", "/autoscale/cycle", NULL, &r)))
+    if (!cli_verb_simple(ctx, cmd, argc, argv, "POST", "/autoscale/cycle", &r, &rc))
         goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-        goto out;
-    }
     prov = json_object_get(r.json, "provisioned");
     assigned = json_object_get(r.json, "assigned");
     deprov = json_object_get(r.json, "deprovisioned");
@@ -339,16 +299,9 @@ int cli_cmd_canada_only(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc
         return rc;
     if (en && dis)
         return cli_usage_error(cmd, "--enable and --disable are mutually exclusive");
-    if (en || dis)
-        rc = cli_call(ctx, "PUT", "/canada", en ? "{\"enabled\":true}" : "{\"enabled\":false}", &r);
-    else
-        rc = cli_call(ctx, "GET", "/canada", NULL, &r);
-    if (rc)
+    if (!cli_call_out(ctx, en || dis ? "PUT" : "GET", "/canada",
+                      en ? "{\"enabled\":true}" : dis ? "{\"enabled\":false}" : NULL, &r, &rc))
         goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-        goto out;
-    }
     v = json_object_get(r.json, "canada_only");
     if (!json_is_boolean(v))
         v = json_object_get(r.json, "enabled");

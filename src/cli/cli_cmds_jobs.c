@@ -10,14 +10,6 @@
 
 #define NOPT {NULL, 0, 0, NULL, NULL}
 
-static char *job_path(const char *fmt, const char *id)
-{
-    char *e = cli_path_escape(id);
-    char *p = xasprintf(fmt, e);
-    free(e);
-    return p;
-}
-
 /* Prints "<prefix><name> (<id>) -> <host>" lines for an `assigned` array; returns the count. */
 static size_t print_assignments(struct cli_ctx *ctx, const json_t *assigned, const char *prefix)
 {
@@ -62,6 +54,7 @@ int cli_cmd_run(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char *
     const json_t *job;
     char vbuf[48];
     const char *job_id;
+    int show;
 
     if ((rc = cli_parse_args(ctx, cmd, argc, argv, opts, pos, 2, 2, &npos, &done)) || done)
         return rc;
@@ -87,16 +80,14 @@ int cli_cmd_run(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char *
         cli_body_str(&b, "image", image);
     if (trust)
         cli_body_str(&b, "trust_tier", trust);
-    rc = cli_call(ctx, "POST", "/job", cli_body_finish(&b), &r);
+    show = cli_call_out(ctx, "POST", "/job", cli_body_finish(&b), &r, &rc);
     cli_body_free(&b);
     if (rc)
         goto out;
 
     job = json_object_get(r.json, "job");
     job_id = cli_jstr(job, "job_id");
-    if (ctx->json) {
-        cli_print_raw(&r);
-    } else {
+    if (show) {
         printf("Job submitted: %s | %s | %sGB | tier=%s (priority %lld)\n", job_id,
                cli_jstr(job, "name"), cli_jvram(job, "vram_needed_gb", vbuf, sizeof vbuf),
                cli_jstr(job, "tier"), cli_jint(job, "priority"));
@@ -173,17 +164,9 @@ int cli_cmd_jobs(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char 
         snprintf(path + len, sizeof path - len, "%chost_id=%s", status ? '&' : '?', e);
         free(e);
     }
-    if ((rc = cli_call(ctx, "GET", path, NULL, &r)))
+    if (!cli_call_out(ctx, "GET", path, NULL, &r, &rc) ||
+        !(jobs = cli_jitems(r.json, "jobs", JSON_ARRAY, "No jobs.")))
         goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-        goto out;
-    }
-    jobs = json_object_get(r.json, "jobs");
-    if (!json_is_array(jobs) || json_array_size(jobs) == 0) {
-        printf("No jobs.\n");
-        goto out;
-    }
     {
         struct cli_table *t = cli_table_new(6, seps);
         json_array_foreach(jobs, i, j) {
@@ -225,18 +208,15 @@ int cli_cmd_job(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char *
     struct cli_resp r = {0};
     char *path;
     const json_t *job;
+    int show;
 
     if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, pos, 1, 1, &npos, &done)) || done)
         return rc;
-    path = job_path("/job/%s", pos[0]);
-    rc = cli_call(ctx, "GET", path, NULL, &r);
+    path = cli_path_fmt("/job/%s", pos[0]);
+    show = cli_call_out(ctx, "GET", path, NULL, &r, &rc);
     free(path);
-    if (rc)
+    if (!show)
         goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-        goto out;
-    }
     job = json_object_get(r.json, "job");
     cli_json_pretty(stdout, job ? job : r.json);
     {
@@ -264,18 +244,11 @@ int cli_cmd_cancel(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, cha
 
     if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, pos, 1, 1, &npos, &done)) || done)
         return rc;
-    path = job_path("/job/%s", pos[0]);
-    rc = cli_call(ctx, "PATCH", path, "{\"status\":\"cancelled\"}", &r);
+    path = cli_path_fmt("/job/%s", pos[0]);
+    if (cli_call_out(ctx, "PATCH", path, "{\"status\":\"cancelled\"}", &r, &rc))
+        printf(r.status == 202 ? "Job %s cancellation requested.\n" : "Job %s cancelled.\n",
+               pos[0]);
     free(path);
-    if (rc)
-        goto out;
-    if (ctx->json)
-        cli_print_raw(&r);
-    else if (r.status == 202)
-        printf("Job %s cancellation requested.\n", pos[0]);
-    else
-        printf("Job %s cancelled.\n", pos[0]);
-out:
     cli_resp_free(&r);
     return rc;
 }
@@ -298,16 +271,10 @@ int cli_cmd_requeue(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, ch
     id = jobopt ? jobopt : npos ? pos[0] : NULL;
     if (!id || !*id)
         return cli_usage_error(cmd, "missing --job JOB_ID");
-    path = job_path("/job/%s/requeue", id);
-    rc = cli_call(ctx, "POST", path, NULL, &r);
-    free(path);
-    if (rc)
-        goto out;
-    if (ctx->json)
-        cli_print_raw(&r);
-    else
+    path = cli_path_fmt("/job/%s/requeue", id);
+    if (cli_call_out(ctx, "POST", path, NULL, &r, &rc))
         printf("Job %s requeued (retry %lld)\n", id, cli_jint(json_object_get(r.json, "job"), "retries"));
-out:
+    free(path);
     cli_resp_free(&r);
     return rc;
 }
@@ -316,18 +283,12 @@ out:
 
 int cli_cmd_process(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
 {
-    int done = 0, npos = 0, rc;
+    int rc;
     struct cli_resp r = {0};
 
-    if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, NULL, 0, 0, &npos, &done)) || done)
-        return rc;
-    if ((rc = cli_call(ctx, "POST", "/queue/process", NULL, &r)))
-        goto out;
-    if (ctx->json)
-        cli_print_raw(&r);
-    else if (print_assignments(ctx, json_object_get(r.json, "assigned"), "  ") == 0)
+    if (cli_verb_simple(ctx, cmd, argc, argv, "POST", "/queue/process", &r, &rc) &&
+        print_assignments(ctx, json_object_get(r.json, "assigned"), "  ") == 0)
         printf("Nothing to assign.\n");
-out:
     cli_resp_free(&r);
     return rc;
 }
@@ -397,7 +358,7 @@ int cli_cmd_logs(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char 
         return rc;
     if (follow) {
         struct logs_follow lf = {ctx};
-        path = job_path("/jobs/%s/logs/stream", pos[0]);
+        path = cli_path_fmt("/jobs/%s/logs/stream", pos[0]);
         rc = cli_sse_stream(ctx, path, tmo, logs_event, &lf);
         free(path);
         return rc;
@@ -407,13 +368,7 @@ int cli_cmd_logs(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char 
         path = lim ? xasprintf("/jobs/%s/logs?limit=%ld", e, lim) : xasprintf("/jobs/%s/logs", e);
         free(e);
     }
-    rc = cli_call(ctx, "GET", path, NULL, &r);
-    free(path);
-    if (rc)
-        goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-    } else {
+    if (cli_call_out(ctx, "GET", path, NULL, &r, &rc)) {
         const json_t *logs = json_object_get(r.json, "logs"), *l;
         size_t i;
         if (!json_is_array(logs) || json_array_size(logs) == 0)
@@ -421,7 +376,7 @@ int cli_cmd_logs(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char 
         json_array_foreach(logs, i, l)
             print_log_line(l);
     }
-out:
+    free(path);
     cli_resp_free(&r);
     return rc;
 }

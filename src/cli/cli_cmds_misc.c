@@ -258,21 +258,13 @@ out:
 
 int cli_cmd_whoami(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
 {
-    int done = 0, npos = 0, rc;
+    int rc;
     struct cli_resp r = {0};
-    const json_t *u;
 
-    if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, NULL, 0, 0, &npos, &done)) || done)
-        return rc;
-    if ((rc = cli_call(ctx, "GET", "/api/auth/me", NULL, &r)))
-        goto out;
-    if (ctx->json) {
-        cli_print_raw(&r);
-        goto out;
+    if (cli_verb_simple(ctx, cmd, argc, argv, "GET", "/api/auth/me", &r, &rc)) {
+        const json_t *u = json_object_get(r.json, "user");
+        printf("%s (%s)\n", cli_jstr(u, "email"), cli_jstr(u, "role"));
     }
-    u = json_object_get(r.json, "user");
-    printf("%s (%s)\n", cli_jstr(u, "email"), cli_jstr(u, "role"));
-out:
     cli_resp_free(&r);
     return rc;
 }
