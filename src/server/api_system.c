@@ -1,5 +1,6 @@
 /* Operations routes: liveness, readiness, metrics, dashboard, the event stream, audit, the
  * test clock. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,25 @@ void h_root(struct req *r)
     reply_ok(r, 200, json_pack("{s:s,s:s,s:s}", "name", "Xcelsior", "status", "running", "version", XC_VERSION));
 }
 
+/* Liveness only (no storage access): the body never changes, so it is rendered once and
+ * shared by every reply. */
+static struct shared_body *healthz_body;
+static pthread_once_t healthz_once = PTHREAD_ONCE_INIT;
+
+static void render_healthz(void)
+{
+    json_t *o = json_pack("{s:b,s:s,s:s,s:s}", "ok", 1, "status", "healthy", "env", g_app->cfg.env_name, "version",
+                          XC_VERSION);
+    size_t len;
+    char *text = jsonx_dump(o, &len);
+    json_decref(o);
+    healthz_body = shared_body_new(text, len);
+}
+
 void h_healthz(struct req *r)
 {
-    reply_ok(r, 200, json_pack("{s:s,s:s,s:s}", "status", "healthy", "env", g_app->cfg.env_name, "version", XC_VERSION));
+    pthread_once(&healthz_once, render_healthz);
+    reply_shared(r, 200, "application/json; charset=utf-8", healthz_body);
 }
 
 void h_readyz(struct req *r)
