@@ -24,6 +24,7 @@
 #include "server/ratelimit.h"
 #include "server/routes.h"
 #include "server/sse.h"
+#include "server/tx.h"
 
 #define DISCARD_MAX ((size_t)64 << 20)
 
@@ -358,7 +359,9 @@ static void dispatch(struct req *r)
     }
     if (auth_gate(r) < 0)
         return;
+    tx_defer_begin(r);
     r->route->handler(r);
+    tx_defer_end();
     if (!r->response) {
         log_error("%s %s: handler produced no response", r->method, r->path);
         reply_error(r, 500, "Internal server error");
@@ -376,6 +379,16 @@ static enum MHD_Result queue(struct req *r)
     MHD_destroy_response(r->response);
     r->response = NULL;
     return ret;
+}
+
+/* Queues the handler's reply, unless the commit it depends on failed: then a 500. */
+static enum MHD_Result answer(struct req *r)
+{
+    if (r->wait_epoch && tx_commit_result(r) < 0) {
+        log_error("%s %s: the commit of this request's writes failed", r->method, r->path);
+        reply_error(r, 500, "Internal server error");
+    }
+    return queue(r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -417,6 +430,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         return MHD_YES;
     }
+    if (r->parked) {
+        /* Resumed: the commit holding this request's writes has happened (or failed). */
+        r->parked = false;
+        return answer(r);
+    }
     if (*upload_data_size) {
         r->discarded += *upload_data_size;
         if (r->discarded > DISCARD_MAX) {
@@ -443,7 +461,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->status) /* 413 already queued */
         return MHD_YES;
     dispatch(r);
-    return queue(r);
+    if (r->wait_epoch && tx_park(r))
+        return MHD_YES; /* answered when the commit lands */
+    return answer(r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)

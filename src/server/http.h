@@ -29,6 +29,8 @@ struct req {
     size_t limit;     /* the route's body limit */
     size_t discarded; /* body bytes received so far (kept or dropped) */
     bool counted;     /* in the in-flight count */
+    uint64_t wait_epoch; /* the group commit this request's writes are in (0: none) */
+    bool parked;         /* suspended until wait_epoch commits */
     bool body_too_large;
     const struct route *route;
     char *params[REQ_MAX_PARAMS]; /* percent-decoded path parameters */

@@ -17,6 +17,7 @@
 #include "server/loops.h"
 #include "server/ratelimit.h"
 #include "server/sse.h"
+#include "server/tx.h"
 
 #define EX_CONFIG 78
 
@@ -135,6 +136,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     ratelimit_init(app.cfg.rate_limit_requests, app.cfg.rate_limit_window_sec);
+    tx_init();
     if (sse_init((int)app.cfg.sse_max_clients) < 0)
         return 1;
     struct http_server *http = http_start(app.cfg.host, app.cfg.port, (int)app.cfg.threads);

@@ -1,19 +1,133 @@
 #include "server/tx.h"
 
+#include <microhttpd.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/errors.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "core/hashchain.h"
 #include "server/app.h"
 #include "server/metrics.h"
+#include "server/http.h"
 #include "server/sse.h"
 
 /* Per-thread: transactions are never shared between threads (the store lock serialises them). */
 static _Thread_local json_t *pending_sse;
 static _Thread_local int pending_events;
+static _Thread_local struct req *deferred;
+
+/* Waiters of not-yet-committed epochs: SSE messages to publish and parked connections to
+ * resume. Guarded by wait_mu; an MHD suspend/resume happens only with it held. */
+struct waiter {
+    struct waiter *next;
+    uint64_t epoch;
+    json_t *msgs;                 /* or NULL */
+    struct MHD_Connection *conn;  /* or NULL */
+};
+static pthread_mutex_t wait_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct waiter *waiters;
+
+static void publish(json_t *msgs)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(msgs, i, m)
+    {
+        sse_publish(json_string_value(json_array_get(m, 0)), json_incref(json_array_get(m, 1)));
+    }
+}
+
+static void on_commit(void *ctx, uint64_t epoch, int rc)
+{
+    (void)ctx;
+    pthread_mutex_lock(&wait_mu);
+    struct waiter **p = &waiters, *done = NULL;
+    while (*p) {
+        struct waiter *w = *p;
+        if (w->epoch <= epoch) {
+            *p = w->next;
+            w->next = done;
+            done = w;
+            if (w->conn)
+                MHD_resume_connection(w->conn);
+        } else {
+            p = &w->next;
+        }
+    }
+    pthread_mutex_unlock(&wait_mu);
+    while (done) {
+        struct waiter *w = done;
+        done = w->next;
+        if (w->msgs && rc == 0)
+            publish(w->msgs);
+        json_decref(w->msgs);
+        free(w);
+    }
+}
+
+void tx_init(void)
+{
+    store_set_commit_hook(g_app->store, on_commit, NULL);
+}
+
+void tx_defer_begin(struct req *r)
+{
+    deferred = r;
+}
+
+void tx_defer_end(void)
+{
+    deferred = NULL;
+}
+
+bool tx_park(struct req *r)
+{
+    int rc;
+    pthread_mutex_lock(&wait_mu);
+    if (store_epoch_poll(g_app->store, r->wait_epoch, &rc)) {
+        pthread_mutex_unlock(&wait_mu);
+        return false;
+    }
+    struct waiter *w = xcalloc(1, sizeof *w);
+    w->epoch = r->wait_epoch;
+    w->conn = r->conn;
+    r->parked = true;
+    MHD_suspend_connection(r->conn);
+    w->next = waiters;
+    waiters = w;
+    pthread_mutex_unlock(&wait_mu);
+    return true;
+}
+
+int tx_commit_result(struct req *r)
+{
+    int rc = 0;
+    return store_epoch_poll(g_app->store, r->wait_epoch, &rc) ? rc : XC_EDB;
+}
+
+/* Publishes msgs once epoch is durable (now, if it already is). Steals msgs. */
+static void publish_after(uint64_t epoch, json_t *msgs)
+{
+    int rc;
+    pthread_mutex_lock(&wait_mu);
+    if (epoch == 0 || store_epoch_poll(g_app->store, epoch, &rc)) {
+        pthread_mutex_unlock(&wait_mu);
+        if (epoch == 0 || rc == 0)
+            publish(msgs);
+        json_decref(msgs);
+        return;
+    }
+    struct waiter *w = xcalloc(1, sizeof *w);
+    w->epoch = epoch;
+    w->msgs = msgs;
+    w->next = waiters;
+    waiters = w;
+    pthread_mutex_unlock(&wait_mu);
+}
 
 int tx_begin(void)
 {
@@ -27,20 +141,23 @@ int tx_begin(void)
 
 int tx_commit(void)
 {
-    int rc = store_tx_commit(g_app->store);
+    uint64_t epoch;
+    int rc = store_tx_commit_async(g_app->store, &epoch);
     json_t *msgs = pending_sse;
     pending_sse = NULL;
-    if (rc == 0) {
-        metrics_add_events(pending_events);
-        size_t i;
-        json_t *m;
-        json_array_foreach(msgs, i, m)
-        {
-            sse_publish(json_string_value(json_array_get(m, 0)), json_incref(json_array_get(m, 1)));
-        }
+    if (rc == 0 && deferred) {
+        if (epoch > deferred->wait_epoch)
+            deferred->wait_epoch = epoch;
+    } else if (rc == 0) {
+        rc = store_epoch_wait(g_app->store, epoch);
     }
-    json_decref(msgs);
-    return rc;
+    if (rc < 0) {
+        json_decref(msgs);
+        return rc;
+    }
+    metrics_add_events(pending_events);
+    publish_after(epoch, msgs);
+    return 0;
 }
 
 void tx_rollback(void)

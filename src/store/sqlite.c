@@ -144,7 +144,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 };
 
 #define EXTRA_STMTS 256
-#define EPOCH_RING 64
+#define EPOCH_RING 1024
 
 struct store {
     sqlite3 *db;
@@ -163,6 +163,8 @@ struct store {
     uint64_t epoch_cur, epoch_done;
     int pending;
     int entering; /* threads waiting in store_tx_begin for the lock */
+    void (*commit_hook)(void *ctx, uint64_t epoch, int rc);
+    void *commit_hook_ctx;
     uint64_t hosts_version; /* bumped by every host write (list caches key on it) */
     int epoch_rc[EPOCH_RING];
 };
@@ -407,6 +409,12 @@ static void *commit_loop(void *arg)
         s->epoch_done = done;
         s->pending = 0;
         pthread_cond_broadcast(&s->done_cv);
+        if (s->commit_hook) {
+            /* Outside the lock: the hook resumes parked requests and publishes their events. */
+            unlock(s);
+            s->commit_hook(s->commit_hook_ctx, done, rc);
+            lock(s);
+        }
     }
     unlock(s);
     return NULL;
@@ -459,9 +467,10 @@ int store_tx_begin(struct store *s)
     return 0;
 }
 
-int store_tx_commit(struct store *s)
+int store_tx_commit_async(struct store *s, uint64_t *epoch)
 {
     int rc = step_done(s, ST_RELEASE, "release");
+    *epoch = 0;
     if (rc < 0) {
         step_done(s, ST_ROLLBACK_TO, "rollback to");
         step_done(s, ST_RELEASE, "release");
@@ -475,14 +484,53 @@ int store_tx_commit(struct store *s)
         unlock(s);
         return rc;
     }
-    uint64_t mine = s->epoch_cur;
+    *epoch = s->epoch_cur;
     s->pending++;
     pthread_cond_signal(&s->work_cv);
-    while (s->epoch_done < mine)
+    unlock(s);
+    return 0;
+}
+
+static int epoch_rc(struct store *s, uint64_t epoch)
+{
+    return s->epoch_done - epoch < EPOCH_RING ? s->epoch_rc[epoch % EPOCH_RING] : 0;
+}
+
+int store_epoch_wait(struct store *s, uint64_t epoch)
+{
+    if (epoch == 0)
+        return 0;
+    lock(s);
+    while (s->epoch_done < epoch)
         pthread_cond_wait(&s->done_cv, &s->mu);
-    rc = s->epoch_done - mine < EPOCH_RING ? s->epoch_rc[mine % EPOCH_RING] : 0;
+    int rc = epoch_rc(s, epoch);
     unlock(s);
     return rc;
+}
+
+bool store_epoch_poll(struct store *s, uint64_t epoch, int *rc)
+{
+    lock(s);
+    bool done = s->epoch_done >= epoch;
+    if (done)
+        *rc = epoch_rc(s, epoch);
+    unlock(s);
+    return done;
+}
+
+void store_set_commit_hook(struct store *s, void (*fn)(void *ctx, uint64_t epoch, int rc), void *ctx)
+{
+    lock(s);
+    s->commit_hook = fn;
+    s->commit_hook_ctx = ctx;
+    unlock(s);
+}
+
+int store_tx_commit(struct store *s)
+{
+    uint64_t epoch;
+    int rc = store_tx_commit_async(s, &epoch);
+    return rc < 0 ? rc : store_epoch_wait(s, epoch);
 }
 
 void store_tx_rollback(struct store *s)

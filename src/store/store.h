@@ -24,8 +24,19 @@ int store_migrate_up(struct store *s, int *applied);
 int store_schema_version(struct store *s, int *current, int *latest);
 
 int store_tx_begin(struct store *s);
+/* Ends the transaction and waits until the commit that contains it is durable. */
 int store_tx_commit(struct store *s);
 void store_tx_rollback(struct store *s);
+
+/* Group commit, for callers that must not block: ends the transaction and returns at once with
+ * the epoch (> 0) whose commit will make it durable (0: already committed). */
+int store_tx_commit_async(struct store *s, uint64_t *epoch);
+/* Waits for an epoch's commit; returns its result (0 or XC_EDB). */
+int store_epoch_wait(struct store *s, uint64_t epoch);
+/* Whether the epoch was committed yet (then *rc holds its result). */
+bool store_epoch_poll(struct store *s, uint64_t epoch, int *rc);
+/* fn(ctx, epoch, rc) runs on the committer thread, outside the store lock, after each commit. */
+void store_set_commit_hook(struct store *s, void (*fn)(void *ctx, uint64_t epoch, int rc), void *ctx);
 
 /* Readiness: a read plus an upsert of the one healthcheck row. */
 int store_healthcheck(struct store *s, int64_t now_us);
