@@ -11,7 +11,10 @@ def test_killed_agent_job_requeued_and_completed_elsewhere(server_factory, agent
     s = server_factory({"XCELSIOR_HOST_DEAD_AFTER_SEC": "3"})
     a = agent_factory(s.url, "h-fo-a", host_ip="127.0.0.31", subnet="169.254.81.0/24")
     wait_host(s.url, "h-fo-a")
-    jid = submit(s.url, "survivor", ["/bin/sh", "-c", "echo attempt; sleep 6; echo finished"])
+    cust = "cust-" + "f0" * 16
+    r = requests.post(f"{s.url}/api/billing/wallet/{cust}/deposit", json={"amount_cad": 100}, timeout=10)
+    assert r.status_code == 200, r.text
+    jid = submit(s.url, "survivor", ["/bin/sh", "-c", "echo attempt; sleep 6; echo finished"], owner=cust)
     j = wait_job(s.url, jid, {"running"}, agents=[a])
     assert j["host_id"] == "h-fo-a"
     b = agent_factory(s.url, "h-fo-b", host_ip="127.0.0.32", subnet="169.254.82.0/24")
@@ -24,6 +27,15 @@ def test_killed_agent_job_requeued_and_completed_elsewhere(server_factory, agent
         assert j["attempt"] == 2
         hosts = {h["host_id"]: h for h in requests.get(s.url + "/hosts?active_only=false", timeout=10).json()["hosts"]}
         assert hosts["h-fo-a"]["status"] == "dead"
+        # Billed once, for the successful run only: the attempt lost with its host costs nothing.
+        recs = {b["attempt"]: b for b in requests.get(s.url + "/billing", timeout=10).json()["records"]
+                if b["job_id"] == jid}
+        assert set(recs) == {1, 2}, recs
+        assert recs[1]["final_status"] == "failed" and recs[1]["cost"] == 0
+        assert recs[2]["final_status"] == "completed" and recs[2]["cost"] > 0
+        txs = requests.get(f"{s.url}/api/billing/wallet/{cust}/history", timeout=10).json()["transactions"]
+        charges = [t for t in txs if t["tx_type"] == "charge"]
+        assert len(charges) == 1 and charges[0]["amount_cad"] == recs[2]["cost"], txs
     finally:
         # The orphans of the killed agent: its container and its job's network namespace.
         remove_host_containers(podman, "h-fo-a")
