@@ -172,6 +172,9 @@ struct store {
 static void lock(struct store *s) { pthread_mutex_lock(&s->mu); }
 static void unlock(struct store *s) { pthread_mutex_unlock(&s->mu); }
 
+static int get_one(struct store *s, enum stmt_id id, const char *key, void (*read)(sqlite3_stmt *, void *), void *out,
+                   const char *what);
+static void host_read_v(sqlite3_stmt *q, void *p);
 static int committer_start(struct store *s);
 static void committer_stop(struct store *s);
 
@@ -640,22 +643,7 @@ static void host_read(sqlite3_stmt *q, struct host *h)
 
 int store_host_get(struct store *s, const char *host_id, struct host *out)
 {
-    lock(s);
-    int rc = XC_EDB;
-    sqlite3_stmt *q = stmt(s, ST_HOST_GET);
-    if (q) {
-        bind_text(q, 1, host_id);
-        int r = sqlite3_step(q);
-        if (r == SQLITE_ROW) {
-            host_read(q, out);
-            rc = 0;
-        } else {
-            rc = r == SQLITE_DONE ? XC_ENOTFOUND : db_err(s, "host get");
-        }
-        sqlite3_reset(q);
-    }
-    unlock(s);
-    return rc;
+    return get_one(s, ST_HOST_GET, host_id, host_read_v, out, "host get");
 }
 
 int store_host_put(struct store *s, const struct host *h)
@@ -716,6 +704,29 @@ static int collect(struct store *s, sqlite3_stmt *q, size_t size, void (*read)(s
     *out = arr;
     *n = len;
     return 0;
+}
+
+/* Runs a statement taking one text key and reads its single row with read(): 0, XC_ENOTFOUND
+ * when there is none, XC_EDB on error. */
+static int get_one(struct store *s, enum stmt_id id, const char *key, void (*read)(sqlite3_stmt *, void *), void *out,
+                   const char *what)
+{
+    lock(s);
+    int rc = XC_EDB;
+    sqlite3_stmt *q = stmt(s, id);
+    if (q) {
+        bind_text(q, 1, key);
+        int r = sqlite3_step(q);
+        if (r == SQLITE_ROW) {
+            read(q, out);
+            rc = 0;
+        } else {
+            rc = r == SQLITE_DONE ? XC_ENOTFOUND : db_err(s, what);
+        }
+        sqlite3_reset(q);
+    }
+    unlock(s);
+    return rc;
 }
 
 static void host_read_v(sqlite3_stmt *q, void *p) { host_read(q, p); }
@@ -864,22 +875,7 @@ static void job_read_v(sqlite3_stmt *q, void *p) { job_read(q, p); }
 
 int store_job_get(struct store *s, const char *job_id, struct job *out)
 {
-    lock(s);
-    int rc = XC_EDB;
-    sqlite3_stmt *q = stmt(s, ST_JOB_GET);
-    if (q) {
-        bind_text(q, 1, job_id);
-        int r = sqlite3_step(q);
-        if (r == SQLITE_ROW) {
-            job_read(q, out);
-            rc = 0;
-        } else {
-            rc = r == SQLITE_DONE ? XC_ENOTFOUND : db_err(s, "job get");
-        }
-        sqlite3_reset(q);
-    }
-    unlock(s);
-    return rc;
+    return get_one(s, ST_JOB_GET, job_id, job_read_v, out, "job get");
 }
 
 int store_job_put(struct store *s, const struct job *j)
@@ -1124,22 +1120,7 @@ int store_lease_put(struct store *s, const struct lease *l)
 
 int store_lease_active(struct store *s, const char *job_id, struct lease *out)
 {
-    lock(s);
-    sqlite3_stmt *q = stmt(s, ST_LEASE_ACTIVE);
-    int rc = XC_EDB;
-    if (q) {
-        bind_text(q, 1, job_id);
-        int r = sqlite3_step(q);
-        if (r == SQLITE_ROW) {
-            lease_read(q, out);
-            rc = 0;
-        } else {
-            rc = r == SQLITE_DONE ? XC_ENOTFOUND : db_err(s, "lease get");
-        }
-        sqlite3_reset(q);
-    }
-    unlock(s);
-    return rc;
+    return get_one(s, ST_LEASE_ACTIVE, job_id, lease_read, out, "lease get");
 }
 
 int store_leases_expired(struct store *s, int64_t cutoff, struct lease **out, size_t *n)
@@ -1438,22 +1419,7 @@ int store_pool_put(struct store *s, const struct pool_entry *p)
 
 int store_pool_get(struct store *s, const char *host_id, struct pool_entry *out)
 {
-    lock(s);
-    sqlite3_stmt *q = stmt(s, ST_POOL_GET);
-    int rc = XC_EDB;
-    if (q) {
-        bind_text(q, 1, host_id);
-        int r = sqlite3_step(q);
-        if (r == SQLITE_ROW) {
-            pool_read(q, out);
-            rc = 0;
-        } else {
-            rc = r == SQLITE_DONE ? XC_ENOTFOUND : db_err(s, "pool get");
-        }
-        sqlite3_reset(q);
-    }
-    unlock(s);
-    return rc;
+    return get_one(s, ST_POOL_GET, host_id, pool_read, out, "pool get");
 }
 
 int store_pool_delete(struct store *s, const char *host_id)
