@@ -31,6 +31,10 @@
 /* Requests between their first byte and their completion, event streams excluded: shutdown
  * waits for them. */
 static int in_flight;
+/* Shutdown, in two steps: while draining, requests still arriving on open connections are served
+ * and their connections closed after the reply; once refusing, a new request drops its
+ * connection unanswered, so nothing can be parked when the daemon stops. */
+static bool draining, refusing;
 
 struct http_server {
     struct MHD_Daemon *d;
@@ -375,6 +379,8 @@ static size_t body_limit(const struct route *rt)
 
 static enum MHD_Result queue(struct req *r)
 {
+    if (__atomic_load_n(&draining, __ATOMIC_SEQ_CST))
+        MHD_add_response_header(r->response, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(r->conn, r->status, r->response);
     MHD_destroy_response(r->response);
     r->response = NULL;
@@ -406,7 +412,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         snprintf(r->path, sizeof r->path, "%s", url);
         *con_cls = r;
         r->counted = true;
-        __atomic_add_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
+        __atomic_add_fetch(&in_flight, 1, __ATOMIC_SEQ_CST); /* counted before the check below */
+        if (__atomic_load_n(&refusing, __ATOMIC_SEQ_CST)) {
+            r->counted = false;
+            __atomic_sub_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
+            return MHD_NO;
+        }
         /* The route's body limit applies from the first byte; a declared oversize length is
          * refused before the body is read. */
         char allow[128];
@@ -547,9 +558,14 @@ void http_stop(struct http_server *h)
     if (!h)
         return;
     MHD_quiesce_daemon(h->d);
+    __atomic_store_n(&draining, true, __ATOMIC_SEQ_CST);
     sse_shutdown(); /* wakes every stream so it ends */
-    /* Let requests already being received or handled finish (at most 10 s). */
+    /* Let requests already being received or handled finish (at most 10 s), then refuse new
+     * ones and wait for any that slipped in between. */
     for (int i = 0; i < 1000 && __atomic_load_n(&in_flight, __ATOMIC_SEQ_CST) > 0; i++)
+        usleep(10000);
+    __atomic_store_n(&refusing, true, __ATOMIC_SEQ_CST);
+    for (int i = 0; i < 500 && __atomic_load_n(&in_flight, __ATOMIC_SEQ_CST) > 0; i++)
         usleep(10000);
     MHD_stop_daemon(h->d);
     free(h);
