@@ -5,7 +5,7 @@ set -euo pipefail
 
 BUILD_PKGS=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
             libcurl4-openssl-dev libssl-dev libpq-dev libcriterion-dev)
-TEST_PKGS=(python3-pytest python3-requests sqlite3 prometheus wrk podman runc busybox-static
+TEST_PKGS=(python3-pytest python3-requests sqlite3 curl prometheus wrk podman runc busybox-static
            nftables iproute2 postgresql procps psmisc chromium)
 
 want=("${BUILD_PKGS[@]}")
