@@ -6,7 +6,7 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
             libcurl4-openssl-dev libssl-dev libpq-dev libcriterion-dev)
 TEST_PKGS=(python3-pytest python3-requests sqlite3 curl prometheus wrk podman runc busybox-static
-           nftables iproute2 postgresql procps psmisc chromium)
+           nftables iproute2 procps psmisc chromium)
 
 want=("${BUILD_PKGS[@]}")
 if [ "${1:-}" = "--test" ]; then
