@@ -5,7 +5,7 @@ SAN_BUILD ?= build-sanitize
 JOBS ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps test-deps build run test unit blackbox e2e sanitize bench install clean
+.PHONY: all deps test-deps build run test unit sanitize bench fuzz install clean
 
 all: build
 
@@ -41,6 +41,10 @@ bench: test-deps
 	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DXC_WERROR=OFF >/dev/null
 	@cmake --build build-bench -j$(JOBS)
 	@bash bench/run.sh build-bench
+
+# libFuzzer targets (clang, ASan+UBSan): exact decimals, JSON bodies, routing. FUZZ_SECONDS each.
+fuzz: build
+	@bash tests/fuzz/run.sh
 
 install: build
 	@cmake --install $(BUILD)
