@@ -109,6 +109,8 @@ int agent_pick_gpus(const int *load, int ngpu, int want, int *out)
         for (int i = 0; i < ngpu; i++)
             if (!used[i] && (best < 0 || load[i] < load[best]))
                 best = i;
+        if (best < 0)
+            return -1; /* cannot happen while want <= ngpu */
         used[best] = true;
     }
     int n = 0;

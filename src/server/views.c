@@ -64,7 +64,7 @@ bool view_env_name_is_secret(const char *name)
 {
     char up[160];
     size_t i = 0;
-    for (; name[i] && i < sizeof up - 1; i++)
+    for (; i < sizeof up - 1 && name[i]; i++)
         up[i] = (char)toupper((unsigned char)name[i]);
     up[i] = '\0';
     static const char *const parts[] = {"SECRET", "PASSWORD", "TOKEN", "KEY", "CREDENTIAL", "DSN", "DATABASE_URL"};
