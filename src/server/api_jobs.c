@@ -1,4 +1,5 @@
 /* Jobs: submission, listing, detail, status reports/transitions, requeue, logs. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,30 @@
 #include "server/validate.h"
 #include "server/views.h"
 
+/* A keyset cursor: "<submitted_at µs>.<job_id>", opaque to clients. Returns 0 or -1 (422 sent). */
+static int parse_cursor(struct req *r, const char *cur, struct job_filter *f, char id[65])
+{
+    char *dot = NULL;
+    long long at = strtoll(cur, &dot, 10);
+    size_t n = dot && *dot == '.' ? strlen(dot + 1) : 0;
+    bool ok = dot && dot != cur && *dot == '.' && at >= 0 && n > 0 && n < 65;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)dot[1 + i]) || dot[1 + i] == '-' || dot[1 + i] == '_';
+    if (!ok) {
+        reply_invalid(r, "query", "cursor", "pattern", "must be a next_cursor value from a previous page");
+        return -1;
+    }
+    memcpy(id, dot + 1, n + 1);
+    f->after_submitted = at;
+    f->after_id = id;
+    return 0;
+}
+
 void h_jobs_list(struct req *r)
 {
     struct job_filter f = {0};
     int64_t limit, offset;
+    char after[65];
     f.status = req_query(r, "status");
     if (f.status && jobstate_parse(f.status, &(enum jobstate){0}) < 0) {
         reply_invalid(r, "query", "status", "enum",
@@ -29,6 +50,13 @@ void h_jobs_list(struct req *r)
         return;
     }
     if (req_query_int(r, "limit", 1000, 1, 5000, &limit) < 0 || req_query_int(r, "offset", 0, 0, INT32_MAX, &offset) < 0)
+        return;
+    const char *cursor = req_query(r, "cursor");
+    if (cursor && offset > 0) {
+        reply_invalid(r, "query", "offset", "exclusive", "use either cursor or offset, not both");
+        return;
+    }
+    if (cursor && parse_cursor(r, cursor, &f, after) < 0)
         return;
     f.limit = (int)limit;
     f.offset = (int)offset;
@@ -44,13 +72,18 @@ void h_jobs_list(struct req *r)
         reply_status(r, rc, "job list failed");
         return;
     }
-    json_t *arr = json_array();
+    json_t *arr = json_array(), *next = json_null();
+    if (n > 0 && (int64_t)n == limit) {
+        char *c = xasprintf("%lld.%s", (long long)jobs[n - 1].submitted_at, jobs[n - 1].job_id);
+        next = json_string(c);
+        free(c);
+    }
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(arr, view_job(&jobs[i], false));
         job_free(&jobs[i]);
     }
     free(jobs);
-    reply_ok(r, 200, json_pack("{s:o,s:I}", "jobs", arr, "total", (json_int_t)total));
+    reply_ok(r, 200, json_pack("{s:o,s:I,s:o}", "jobs", arr, "total", (json_int_t)total, "next_cursor", next));
 }
 
 void h_job_get(struct req *r)

@@ -361,11 +361,16 @@ static void dispatch(struct req *r)
         reply_error(r, 413, "Request body exceeds %zu bytes", r->limit);
         return;
     }
-    if (auth_gate(r) < 0)
-        return;
-    tx_defer_begin(r);
-    r->route->handler(r);
-    tx_defer_end();
+    /* Reads of GET/HEAD requests (the credential lookup included) go to a read-only connection
+     * (WAL) and never wait for the writer; a transaction the handler opens still uses the writer. */
+    bool reader = (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) && store_read_begin(g_app->store);
+    if (auth_gate(r) == 0) {
+        tx_defer_begin(r);
+        r->route->handler(r);
+        tx_defer_end();
+    }
+    if (reader)
+        store_read_end(g_app->store);
     if (!r->response) {
         log_error("%s %s: handler produced no response", r->method, r->path);
         reply_error(r, 500, "Internal server error");

@@ -28,6 +28,22 @@
     "rate_per_hour,vram_reserved_mgb,submitted_at,assigned_at,started_at,completed_at,retries,"   \
     "max_retries,attempt,exit_code,failure_reason,failure_class,stop_requested,stop_requested_at," \
     "preempted_at,hold_reason,pending_reason,avoid_hosts"
+#define JOB_UPDATE                                                                                  \
+    "name=excluded.name,owner=excluded.owner,vram_mgb=excluded.vram_mgb," \
+    "num_gpus=excluded.num_gpus,priority=excluded.priority,tier=excluded.tier," \
+    "trust_tier=excluded.trust_tier,spot=excluded.spot,max_bid=excluded.max_bid," \
+    "image=excluded.image,command=excluded.command,environment=excluded.environment," \
+    "nfs_server=excluded.nfs_server,nfs_path=excluded.nfs_path," \
+    "nfs_mount_point=excluded.nfs_mount_point,max_duration_ms=excluded.max_duration_ms," \
+    "status=excluded.status,host_id=excluded.host_id,lease_id=excluded.lease_id," \
+    "rate_per_hour=excluded.rate_per_hour,vram_reserved_mgb=excluded.vram_reserved_mgb," \
+    "submitted_at=excluded.submitted_at,assigned_at=excluded.assigned_at," \
+    "started_at=excluded.started_at,completed_at=excluded.completed_at,retries=excluded.retries," \
+    "max_retries=excluded.max_retries,attempt=excluded.attempt,exit_code=excluded.exit_code," \
+    "failure_reason=excluded.failure_reason,failure_class=excluded.failure_class," \
+    "stop_requested=excluded.stop_requested,stop_requested_at=excluded.stop_requested_at," \
+    "preempted_at=excluded.preempted_at,hold_reason=excluded.hold_reason," \
+    "pending_reason=excluded.pending_reason,avoid_hosts=excluded.avoid_hosts"
 #define JOB_PARAMS "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"
 
 #define POOL_COLS "host_id,ip,gpu_model,vram_mgb,gpu_count,cost_per_hour,country,province,provisioned,provisioned_at"
@@ -71,12 +87,6 @@ enum stmt_id {
     ST_POOL_DEL,
     ST_POOL_ALL,
     ST_HEALTH,
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
-    ST_SAVEPOINT,
-    ST_RELEASE,
-    ST_ROLLBACK_TO,
     ST__COUNT
 };
 
@@ -89,10 +99,13 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_HOST_COUNT] = "SELECT coalesce(sum(status='pending'),0), coalesce(sum(status='active'),0), "
                       "coalesce(sum(status='dead'),0) FROM hosts",
     [ST_JOB_GET] = "SELECT " JOB_COLS " FROM jobs WHERE job_id=?",
-    [ST_JOB_PUT] = "INSERT OR REPLACE INTO jobs(" JOB_COLS ") VALUES(" JOB_PARAMS ")",
+    /* An upsert, not INSERT OR REPLACE: a replace deletes the row without firing the delete
+     * trigger that keeps job_status_counts. */
+    [ST_JOB_PUT] = "INSERT INTO jobs(" JOB_COLS ") VALUES(" JOB_PARAMS ") ON CONFLICT(job_id) DO UPDATE SET "
+                   JOB_UPDATE,
     [ST_JOB_ACTIVE_ON_HOST] = "SELECT " JOB_COLS " FROM jobs WHERE host_id=? AND status IN "
                               "('assigned','leased','running') ORDER BY assigned_at, job_id",
-    [ST_JOB_COUNTS] = "SELECT status, count(*) FROM jobs GROUP BY status",
+    [ST_JOB_COUNTS] = "SELECT status, n FROM job_status_counts",
     [ST_JOB_ASSIGN] = "UPDATE jobs SET status='assigned', host_id=?2, assigned_at=?3, rate_per_hour=?4, "
                       "vram_reserved_mgb=vram_mgb, hold_reason='', pending_reason='' WHERE job_id=?1 AND status='queued'",
     [ST_JOB_BRIEF] = "SELECT job_id,name,priority,submitted_at,num_gpus,vram_mgb,trust_tier,spot,max_bid,owner,"
@@ -135,105 +148,15 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_POOL_DEL] = "DELETE FROM autoscale_pool WHERE host_id=?",
     [ST_POOL_ALL] = "SELECT " POOL_COLS " FROM autoscale_pool ORDER BY host_id",
     [ST_HEALTH] = "INSERT INTO healthcheck(id,checked_at) VALUES(1,?) ON CONFLICT(id) DO UPDATE SET checked_at=excluded.checked_at",
-    [ST_BEGIN] = "BEGIN IMMEDIATE",
-    [ST_COMMIT] = "COMMIT",
-    [ST_ROLLBACK] = "ROLLBACK",
-    [ST_SAVEPOINT] = "SAVEPOINT req",
-    [ST_RELEASE] = "RELEASE req",
-    [ST_ROLLBACK_TO] = "ROLLBACK TO req",
 };
 
-#define EXTRA_STMTS 256
-#define EPOCH_RING 1024
 
-struct store {
-    sqlite3 *db;
-    pthread_mutex_t mu;
-    sqlite3_stmt *st[ST__COUNT];
-    struct {
-        const char *sql;
-        sqlite3_stmt *q;
-    } extra[EXTRA_STMTS];
-    int nextra;
-    /* Group commit: request transactions are savepoints inside one outer transaction that the
-     * committer thread commits; each request waits for the commit of its epoch. */
-    pthread_t committer;
-    bool committer_running, stopping, outer_open;
-    pthread_cond_t work_cv, done_cv;
-    uint64_t epoch_cur, epoch_done;
-    int pending;
-    int entering; /* threads waiting in store_tx_begin for the lock */
-    void (*commit_hook)(void *ctx, uint64_t epoch, int rc);
-    void *commit_hook_ctx;
-    uint64_t hosts_version; /* bumped by every host write (list caches key on it) */
-    int epoch_rc[EPOCH_RING];
-};
-
-static void lock(struct store *s) { pthread_mutex_lock(&s->mu); }
-static void unlock(struct store *s) { pthread_mutex_unlock(&s->mu); }
-
+static sqlite3_stmt *stmt(struct store *s, enum stmt_id id) { return sq_stmt(s, stmt_sql[id]); }
+static int db_err(struct store *s, const char *what) { return sq_err(s, what); }
+static int exec_done(struct store *s, sqlite3_stmt *q, const char *what) { return sq_exec(s, q, what); }
 static int get_one(struct store *s, enum stmt_id id, const char *key, void (*read)(sqlite3_stmt *, void *), void *out,
                    const char *what);
 static void host_read_v(sqlite3_stmt *q, void *p);
-static int committer_start(struct store *s);
-static void committer_stop(struct store *s);
-
-/* Returns the cached statement, reset and with bindings cleared; NULL on a prepare failure. */
-static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
-{
-    if (!s->st[id]) {
-        if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->st[id], NULL) != SQLITE_OK) {
-            log_error("store: prepare failed: %s (%s)", sqlite3_errmsg(s->db), stmt_sql[id]);
-            return NULL;
-        }
-    }
-    sqlite3_reset(s->st[id]);
-    sqlite3_clear_bindings(s->st[id]);
-    return s->st[id];
-}
-
-sqlite3 *sq_db(struct store *s) { return s->db; }
-void sq_lock(struct store *s) { lock(s); }
-void sq_unlock(struct store *s) { unlock(s); }
-
-sqlite3_stmt *sq_stmt(struct store *s, const char *sql)
-{
-    for (int i = 0; i < s->nextra; i++) {
-        if (s->extra[i].sql == sql) {
-            sqlite3_reset(s->extra[i].q);
-            sqlite3_clear_bindings(s->extra[i].q);
-            return s->extra[i].q;
-        }
-    }
-    sqlite3_stmt *q = NULL;
-    if (s->nextra == EXTRA_STMTS ||
-        sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK) {
-        log_error("store: prepare failed: %s (%s)", sqlite3_errmsg(s->db), sql);
-        return NULL;
-    }
-    s->extra[s->nextra].sql = sql;
-    s->extra[s->nextra++].q = q;
-    return q;
-}
-
-static int db_err(struct store *s, const char *what)
-{
-    log_error("store: %s: %s", what, sqlite3_errmsg(s->db));
-    return XC_EDB;
-}
-
-/* Runs a statement that returns no rows. */
-static int exec_done(struct store *s, sqlite3_stmt *q, const char *what)
-{
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    if (rc == SQLITE_CONSTRAINT)
-        return XC_ECONFLICT;
-    if (rc != SQLITE_DONE)
-        return db_err(s, what);
-    return 0;
-}
-
 static void bind_text(sqlite3_stmt *q, int i, const char *v)
 {
     sqlite3_bind_text(q, i, v ? v : "", -1, SQLITE_STATIC);
@@ -266,300 +189,20 @@ static char *col_dup(sqlite3_stmt *q, int i, const char *dflt)
     return xstrdup((const char *)t);
 }
 
-int store_open(const char *path, struct store **out)
-{
-    struct store *s = xcalloc(1, sizeof *s);
-    pthread_mutexattr_t a;
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&s->mu, &a);
-    pthread_mutexattr_destroy(&a);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
-        log_error("store: cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
-        store_close(s);
-        return XC_EDB;
-    }
-    const char *pragmas = "PRAGMA page_size=1024; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                          "PRAGMA busy_timeout=5000; PRAGMA cache_size=-8000; PRAGMA wal_autocheckpoint=10000;"
-                          "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL, name TEXT NOT NULL,"
-                          " applied_at INTEGER NOT NULL);";
-    char *err = NULL;
-    if (sqlite3_exec(s->db, pragmas, NULL, NULL, &err) != SQLITE_OK) {
-        log_error("store: cannot initialise %s: %s", path, err ? err : "?");
-        sqlite3_free(err);
-        store_close(s);
-        return XC_EDB;
-    }
-    if (committer_start(s) < 0) {
-        store_close(s);
-        return XC_EDB;
-    }
-    *out = s;
-    return 0;
-}
-
-void store_close(struct store *s)
-{
-    if (!s)
-        return;
-    committer_stop(s);
-    for (int i = 0; i < ST__COUNT; i++)
-        sqlite3_finalize(s->st[i]);
-    for (int i = 0; i < s->nextra; i++)
-        sqlite3_finalize(s->extra[i].q);
-    if (s->db)
-        sqlite3_close(s->db);
-    pthread_mutex_destroy(&s->mu);
-    free(s);
-}
-
-static int latest_migration(void)
-{
-    int n = 0;
-    while (embedded_migrations[n].name)
-        n++;
-    return n;
-}
-
-int store_schema_version(struct store *s, int *current, int *latest)
-{
-    lock(s);
-    sqlite3_stmt *q = NULL;
-    int rc = XC_EDB;
-    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version),0) FROM schema_version", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW) {
-        *current = sqlite3_column_int(q, 0);
-        *latest = latest_migration();
-        rc = 0;
-    }
-    sqlite3_finalize(q);
-    unlock(s);
-    return rc;
-}
-
-int store_migrate_up(struct store *s, int *applied)
-{
-    int current, latest, rc;
-    *applied = 0;
-    if ((rc = store_schema_version(s, &current, &latest)) < 0)
-        return rc;
-    lock(s);
-    for (int v = current + 1; v <= latest; v++) {
-        const struct embedded_file *m = &embedded_migrations[v - 1];
-        char *err = NULL;
-        char *sql = xasprintf("BEGIN IMMEDIATE; %s\n; INSERT INTO schema_version(version,name,applied_at) "
-                              "VALUES(%d,'%s',strftime('%%s','now')); COMMIT;",
-                              m->data, v, m->name);
-        int erc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
-        free(sql);
-        if (erc != SQLITE_OK) {
-            log_error("store: migration %s failed: %s", m->name, err ? err : "?");
-            sqlite3_free(err);
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-            unlock(s);
-            return XC_EDB;
-        }
-        log_info("store: applied migration %s", m->name);
-        (*applied)++;
-    }
-    unlock(s);
-    return 0;
-}
-
-static int step_done(struct store *s, enum stmt_id id, const char *what)
-{
-    sqlite3_stmt *q = stmt(s, id);
-    if (!q || sqlite3_step(q) != SQLITE_DONE) {
-        if (q)
-            sqlite3_reset(q);
-        return db_err(s, what);
-    }
-    sqlite3_reset(q);
-    return 0;
-}
-
-static void *commit_loop(void *arg)
-{
-    struct store *s = arg;
-    lock(s);
-    for (;;) {
-        while (s->pending == 0 && !s->stopping)
-            pthread_cond_wait(&s->work_cv, &s->mu);
-        if (s->pending == 0 && s->stopping)
-            break;
-        /* Let transactions that are about to start join this commit, briefly: up to 2 ms or
-         * 256 requests, whichever comes first. */
-        for (int spins = 0; s->entering > 0 && s->pending < 256 && spins < 20 && !s->stopping; spins++) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 100000;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&s->work_cv, &s->mu, &ts);
-        }
-        int rc = 0;
-        if (s->outer_open) {
-            rc = step_done(s, ST_COMMIT, "commit");
-            if (rc < 0)
-                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-            s->outer_open = false;
-        }
-        uint64_t done = s->epoch_cur++;
-        s->epoch_rc[done % EPOCH_RING] = rc;
-        s->epoch_done = done;
-        s->pending = 0;
-        pthread_cond_broadcast(&s->done_cv);
-        if (s->commit_hook) {
-            /* Outside the lock: the hook resumes parked requests and publishes their events. */
-            unlock(s);
-            s->commit_hook(s->commit_hook_ctx, done, rc);
-            lock(s);
-        }
-    }
-    unlock(s);
-    return NULL;
-}
-
-static int committer_start(struct store *s)
-{
-    pthread_cond_init(&s->work_cv, NULL);
-    pthread_cond_init(&s->done_cv, NULL);
-    s->epoch_cur = 1;
-    s->epoch_done = 0;
-    if (pthread_create(&s->committer, NULL, commit_loop, s) != 0)
-        return XC_EDB;
-    s->committer_running = true;
-    return 0;
-}
-
-static void committer_stop(struct store *s)
-{
-    if (!s->committer_running)
-        return;
-    lock(s);
-    s->stopping = true;
-    pthread_cond_signal(&s->work_cv);
-    unlock(s);
-    pthread_join(s->committer, NULL);
-    s->committer_running = false;
-    if (s->outer_open) {
-        step_done(s, ST_COMMIT, "final commit");
-        s->outer_open = false;
-    }
-}
-
-int store_tx_begin(struct store *s)
-{
-    __atomic_add_fetch(&s->entering, 1, __ATOMIC_SEQ_CST);
-    lock(s);
-    __atomic_sub_fetch(&s->entering, 1, __ATOMIC_SEQ_CST);
-    if (!s->outer_open) {
-        if (step_done(s, ST_BEGIN, "begin") < 0) {
-            unlock(s);
-            return XC_EDB;
-        }
-        s->outer_open = true;
-    }
-    if (step_done(s, ST_SAVEPOINT, "savepoint") < 0) {
-        unlock(s);
-        return XC_EDB;
-    }
-    return 0;
-}
-
-int store_tx_commit_async(struct store *s, uint64_t *epoch)
-{
-    int rc = step_done(s, ST_RELEASE, "release");
-    *epoch = 0;
-    if (rc < 0) {
-        step_done(s, ST_ROLLBACK_TO, "rollback to");
-        step_done(s, ST_RELEASE, "release");
-        unlock(s);
-        return rc;
-    }
-    if (!s->committer_running) {
-        /* Before the committer starts (migrations, tools): commit right away. */
-        rc = step_done(s, ST_COMMIT, "commit");
-        s->outer_open = false;
-        unlock(s);
-        return rc;
-    }
-    *epoch = s->epoch_cur;
-    s->pending++;
-    pthread_cond_signal(&s->work_cv);
-    unlock(s);
-    return 0;
-}
-
-static int epoch_rc(struct store *s, uint64_t epoch)
-{
-    return s->epoch_done - epoch < EPOCH_RING ? s->epoch_rc[epoch % EPOCH_RING] : 0;
-}
-
-int store_epoch_wait(struct store *s, uint64_t epoch)
-{
-    if (epoch == 0)
-        return 0;
-    lock(s);
-    while (s->epoch_done < epoch)
-        pthread_cond_wait(&s->done_cv, &s->mu);
-    int rc = epoch_rc(s, epoch);
-    unlock(s);
-    return rc;
-}
-
-bool store_epoch_poll(struct store *s, uint64_t epoch, int *rc)
-{
-    lock(s);
-    bool done = s->epoch_done >= epoch;
-    if (done)
-        *rc = epoch_rc(s, epoch);
-    unlock(s);
-    return done;
-}
-
-void store_set_commit_hook(struct store *s, void (*fn)(void *ctx, uint64_t epoch, int rc), void *ctx)
-{
-    lock(s);
-    s->commit_hook = fn;
-    s->commit_hook_ctx = ctx;
-    unlock(s);
-}
-
-int store_tx_commit(struct store *s)
-{
-    uint64_t epoch;
-    int rc = store_tx_commit_async(s, &epoch);
-    return rc < 0 ? rc : store_epoch_wait(s, epoch);
-}
-
-void store_tx_rollback(struct store *s)
-{
-    step_done(s, ST_ROLLBACK_TO, "rollback to");
-    step_done(s, ST_RELEASE, "release");
-    unlock(s);
-}
 
 int store_healthcheck(struct store *s, int64_t now_us)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_HEALTH);
     int rc = q ? XC_OK : XC_EDB;
     if (q) {
         sqlite3_bind_int64(q, 1, now_us);
         rc = exec_done(s, q, "healthcheck");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
-int sq_exec(struct store *s, sqlite3_stmt *q, const char *what)
-{
-    return exec_done(s, q, what);
-}
 
 /* ---- hosts ---- */
 
@@ -648,36 +291,36 @@ int store_host_get(struct store *s, const char *host_id, struct host *out)
 
 int store_host_put(struct store *s, const struct host *h)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_HOST_PUT);
     int rc = XC_EDB;
-    s->hosts_version++;
+    sq_hosts_changed(s);
     if (q) {
         host_bind(q, h);
         rc = exec_done(s, q, "host put");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
 static int delete_by_id(struct store *s, enum stmt_id id, const char *key, const char *what)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, id);
     int rc = XC_EDB;
     if (q) {
         bind_text(q, 1, key);
         rc = exec_done(s, q, what);
-        if (rc == 0 && sqlite3_changes(s->db) == 0)
+        if (rc == 0 && sqlite3_changes(sq_db(s)) == 0)
             rc = XC_ENOTFOUND;
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
 int store_host_delete(struct store *s, const char *host_id)
 {
-    __atomic_add_fetch(&s->hosts_version, 1, __ATOMIC_SEQ_CST);
+    sq_hosts_changed(s);
     return delete_by_id(s, ST_HOST_DEL, host_id, "host delete");
 }
 
@@ -711,7 +354,7 @@ static int collect(struct store *s, sqlite3_stmt *q, size_t size, void (*read)(s
 static int get_one(struct store *s, enum stmt_id id, const char *key, void (*read)(sqlite3_stmt *, void *), void *out,
                    const char *what)
 {
-    lock(s);
+    sq_acquire(s, SQ_READ);
     int rc = XC_EDB;
     sqlite3_stmt *q = stmt(s, id);
     if (q) {
@@ -725,7 +368,7 @@ static int get_one(struct store *s, enum stmt_id id, const char *key, void (*rea
         }
         sqlite3_reset(q);
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -733,29 +376,16 @@ static void host_read_v(sqlite3_stmt *q, void *p) { host_read(q, p); }
 
 int store_host_list(struct store *s, bool active_only, struct host **out, size_t *n)
 {
-    lock(s);
+    sq_acquire(s, SQ_READ);
     sqlite3_stmt *q = stmt(s, active_only ? ST_HOST_ACTIVE : ST_HOST_ALL);
     int rc = q ? collect(s, q, sizeof **out, host_read_v, (void **)out, n, "host list") : XC_EDB;
-    unlock(s);
+    sq_release(s);
     return rc;
-}
-
-void store_hosts_touch(struct store *s)
-{
-    __atomic_add_fetch(&s->hosts_version, 1, __ATOMIC_SEQ_CST);
-}
-
-uint64_t store_hosts_version(struct store *s)
-{
-    lock(s);
-    uint64_t v = s->hosts_version;
-    unlock(s);
-    return v;
 }
 
 int store_host_counts(struct store *s, int64_t counts[3])
 {
-    lock(s);
+    sq_acquire(s, SQ_READ);
     sqlite3_stmt *q = stmt(s, ST_HOST_COUNT);
     int rc = XC_EDB;
     if (q && sqlite3_step(q) == SQLITE_ROW) {
@@ -765,7 +395,7 @@ int store_host_counts(struct store *s, int64_t counts[3])
     }
     if (q)
         sqlite3_reset(q);
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -880,77 +510,123 @@ int store_job_get(struct store *s, const char *job_id, struct job *out)
 
 int store_job_put(struct store *s, const struct job *j)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_JOB_PUT);
     int rc = XC_EDB;
     if (q) {
         job_bind(q, j);
         rc = exec_done(s, q, "job put");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
+}
+
+/* Every combination of the optional filters, with and without a keyset position, in both
+ * orders: built once from fixed fragments (never from input) so that each is a cached statement
+ * whose WHERE clause matches an index. Values are always bound: ?1 status, ?2 host_id, ?3 owner,
+ * ?4 limit, ?5 offset, ?6/?7 the keyset position (submitted_at, job_id). */
+enum { LF_STATUS = 1, LF_HOST = 2, LF_OWNER = 4, LF_AFTER = 8, LF_QUEUE = 16, LF__COUNT = 32 };
+static char *list_sql[LF__COUNT], *count_sql[LF__COUNT];
+static pthread_once_t list_once = PTHREAD_ONCE_INIT;
+
+static void list_sql_build(void)
+{
+    for (int m = 0; m < LF__COUNT; m++) {
+        char where[256] = "WHERE 1";
+        if (m & LF_STATUS)
+            strcat(where, " AND status=?1");
+        if (m & LF_HOST)
+            strcat(where, " AND host_id=?2");
+        if (m & LF_OWNER)
+            strcat(where, " AND owner=?3");
+        count_sql[m] = xasprintf("SELECT count(*) FROM jobs %s", where);
+        if (m & LF_AFTER)
+            strcat(where, " AND (submitted_at, job_id) > (?6, ?7)");
+        list_sql[m] = xasprintf("SELECT " JOB_COLS " FROM jobs %s ORDER BY %s LIMIT ?4 OFFSET ?5", where,
+                                (m & LF_QUEUE) ? "priority DESC, submitted_at, job_id" : "submitted_at, job_id");
+    }
+}
+
+static int job_total(struct store *s, const struct job_filter *f, int mask, int64_t *total)
+{
+    sqlite3_stmt *q;
+    int r;
+    if (!(mask & (LF_HOST | LF_OWNER))) {
+        /* Kept by triggers: no scan. */
+        if (!(q = stmt(s, ST_JOB_COUNTS)))
+            return XC_EDB;
+        *total = 0;
+        while ((r = sqlite3_step(q)) == SQLITE_ROW)
+            if (!f->status || strcmp((const char *)sqlite3_column_text(q, 0), f->status) == 0)
+                *total += sqlite3_column_int64(q, 1);
+        sqlite3_reset(q);
+        return r == SQLITE_DONE ? 0 : db_err(s, "job count");
+    }
+    if (!(q = sq_stmt(s, count_sql[mask & (LF_STATUS | LF_HOST | LF_OWNER)])))
+        return XC_EDB;
+    if (f->status)
+        bind_text(q, 1, f->status);
+    if (f->host_id)
+        bind_text(q, 2, f->host_id);
+    if (f->owner)
+        bind_text(q, 3, f->owner);
+    r = sqlite3_step(q);
+    if (r == SQLITE_ROW)
+        *total = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return r == SQLITE_ROW ? 0 : db_err(s, "job count");
 }
 
 int store_job_list(struct store *s, const struct job_filter *f, struct job **out, size_t *n, int64_t *total)
 {
-    /* Filters are optional, so the statement is built from fixed fragments (never from input);
-     * values are bound. Not cached: list calls are rarer than point lookups. */
-    char where[256] = "WHERE (?1 IS NULL OR status=?1) AND (?2 IS NULL OR host_id=?2) AND (?3 IS NULL OR owner=?3)";
-    const char *order = f->queue_order ? "ORDER BY priority DESC, submitted_at, job_id" : "ORDER BY submitted_at, job_id";
-    char *sql = xasprintf("SELECT " JOB_COLS " FROM jobs %s %s LIMIT ?4 OFFSET ?5", where, order);
-    char *csql = xasprintf("SELECT count(*) FROM jobs %s", where);
-    sqlite3_stmt *q = NULL, *c = NULL;
+    pthread_once(&list_once, list_sql_build);
+    int mask = (f->status ? LF_STATUS : 0) | (f->host_id ? LF_HOST : 0) | (f->owner ? LF_OWNER : 0) |
+               (f->after_id ? LF_AFTER : 0) | (f->queue_order ? LF_QUEUE : 0);
+    if ((mask & LF_AFTER) && (mask & LF_QUEUE))
+        return XC_EINVAL; /* keyset pages follow submission order only */
     int rc = XC_EDB;
-    lock(s);
-    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, csql, -1, &c, NULL) != SQLITE_OK) {
-        db_err(s, "job list");
+    sq_acquire(s, SQ_READ);
+    if (total && (rc = job_total(s, f, mask, total)) < 0)
+        goto out;
+    sqlite3_stmt *q = sq_stmt(s, list_sql[mask]);
+    if (!q) {
+        rc = XC_EDB;
         goto out;
     }
-    sqlite3_stmt *both[2] = {q, c};
-    for (int k = 0; k < 2; k++) {
-        if (f->status)
-            bind_text(both[k], 1, f->status);
-        if (f->host_id)
-            bind_text(both[k], 2, f->host_id);
-        if (f->owner)
-            bind_text(both[k], 3, f->owner);
-    }
+    if (f->status)
+        bind_text(q, 1, f->status);
+    if (f->host_id)
+        bind_text(q, 2, f->host_id);
+    if (f->owner)
+        bind_text(q, 3, f->owner);
     sqlite3_bind_int64(q, 4, f->limit > 0 ? f->limit : -1);
     sqlite3_bind_int64(q, 5, f->offset > 0 ? f->offset : 0);
-    if (total) {
-        if (sqlite3_step(c) != SQLITE_ROW) {
-            db_err(s, "job count");
-            goto out;
-        }
-        *total = sqlite3_column_int64(c, 0);
+    if (f->after_id) {
+        sqlite3_bind_int64(q, 6, f->after_submitted);
+        bind_text(q, 7, f->after_id);
     }
     rc = collect(s, q, sizeof **out, job_read_v, (void **)out, n, "job list");
 out:
-    unlock(s);
-    sqlite3_finalize(q);
-    sqlite3_finalize(c);
-    free(sql);
-    free(csql);
+    sq_release(s);
     return rc;
 }
 
 int store_jobs_active_on_host(struct store *s, const char *host_id, struct job **out, size_t *n)
 {
-    lock(s);
+    sq_acquire(s, SQ_READ);
     sqlite3_stmt *q = stmt(s, ST_JOB_ACTIVE_ON_HOST);
     int rc = XC_EDB;
     if (q) {
         bind_text(q, 1, host_id);
         rc = collect(s, q, sizeof **out, job_read_v, (void **)out, n, "jobs on host");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
 int store_job_assign(struct store *s, const char *job_id, const char *host_id, int64_t at, int64_t rate)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_JOB_ASSIGN);
     int rc = XC_EDB;
     if (q) {
@@ -959,10 +635,10 @@ int store_job_assign(struct store *s, const char *job_id, const char *host_id, i
         sqlite3_bind_int64(q, 3, at);
         sqlite3_bind_int64(q, 4, rate);
         rc = exec_done(s, q, "job assign");
-        if (rc == 0 && sqlite3_changes(s->db) == 0)
+        if (rc == 0 && sqlite3_changes(sq_db(s)) == 0)
             rc = XC_ECONFLICT;
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -987,20 +663,20 @@ static void brief_read(sqlite3_stmt *q, void *p)
 
 int store_jobs_queued_brief(struct store *s, int limit, struct job_brief **out, size_t *n)
 {
-    lock(s);
+    sq_acquire(s, SQ_READ);
     sqlite3_stmt *q = stmt(s, ST_JOB_BRIEF);
     int rc = XC_EDB;
     if (q) {
         sqlite3_bind_int(q, 1, limit > 0 ? limit : -1);
         rc = collect(s, q, sizeof **out, brief_read, (void **)out, n, "queue read");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
 int store_job_set_pending(struct store *s, const char *job_id, const char *hold, const char *pending)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_JOB_PENDING);
     int rc = XC_EDB;
     if (q) {
@@ -1009,22 +685,22 @@ int store_job_set_pending(struct store *s, const char *job_id, const char *hold,
         bind_text(q, 3, pending);
         rc = exec_done(s, q, "job pending");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
 int store_host_reserve(struct store *s, const char *host_id, int64_t delta_mgb)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_HOST_RESERVE);
     int rc = XC_EDB;
-    s->hosts_version++;
+    sq_hosts_changed(s);
     if (q) {
         bind_text(q, 1, host_id);
         sqlite3_bind_int64(q, 2, delta_mgb);
         rc = exec_done(s, q, "host reserve");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -1033,7 +709,7 @@ int store_job_counts(struct store *s, int64_t counts[8])
     static const char *const names[8] = {"queued", "assigned", "leased", "running",
                                          "completed", "failed", "preempted", "cancelled"};
     memset(counts, 0, 8 * sizeof counts[0]);
-    lock(s);
+    sq_acquire(s, SQ_READ);
     sqlite3_stmt *q = stmt(s, ST_JOB_COUNTS);
     int rc = XC_EDB, r;
     if (q) {
@@ -1046,13 +722,13 @@ int store_job_counts(struct store *s, int64_t counts[8])
         sqlite3_reset(q);
         rc = r == SQLITE_DONE ? 0 : db_err(s, "job counts");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
 int store_run_start(struct store *s, const char *job_id, int attempt, const char *host_id, int64_t at)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_RUN_START);
     int rc = XC_EDB;
     if (q) {
@@ -1062,13 +738,13 @@ int store_run_start(struct store *s, const char *job_id, int attempt, const char
         sqlite3_bind_int64(q, 4, at);
         rc = exec_done(s, q, "run start");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
 int store_run_end(struct store *s, const char *job_id, int attempt, int64_t at, const char *final_status)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_RUN_END);
     int rc = XC_EDB;
     if (q) {
@@ -1078,7 +754,7 @@ int store_run_end(struct store *s, const char *job_id, int attempt, int64_t at, 
         sqlite3_bind_int(q, 4, attempt);
         rc = exec_done(s, q, "run end");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -1100,7 +776,7 @@ static void lease_read(sqlite3_stmt *q, void *p)
 
 int store_lease_put(struct store *s, const struct lease *l)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_LEASE_PUT);
     int rc = XC_EDB;
     if (q) {
@@ -1114,7 +790,7 @@ int store_lease_put(struct store *s, const struct lease *l)
         bind_text(q, 8, l->status);
         rc = exec_done(s, q, "lease put");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -1125,14 +801,14 @@ int store_lease_active(struct store *s, const char *job_id, struct lease *out)
 
 int store_leases_expired(struct store *s, int64_t cutoff, struct lease **out, size_t *n)
 {
-    lock(s);
+    sq_acquire(s, SQ_READ);
     sqlite3_stmt *q = stmt(s, ST_LEASE_EXPIRED);
     int rc = XC_EDB;
     if (q) {
         sqlite3_bind_int64(q, 1, cutoff);
         rc = collect(s, q, sizeof **out, lease_read, (void **)out, n, "leases expired");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -1140,7 +816,7 @@ int store_leases_expired(struct store *s, int64_t cutoff, struct lease **out, si
 
 int store_agent_token_put(struct store *s, const char *hash_hex, const char *host_id, int64_t at)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_TOKEN_PUT);
     int rc = XC_EDB;
     if (q) {
@@ -1149,13 +825,13 @@ int store_agent_token_put(struct store *s, const char *hash_hex, const char *hos
         sqlite3_bind_int64(q, 3, at);
         rc = exec_done(s, q, "token put");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
 int store_agent_token_host(struct store *s, const char *hash_hex, char host_id[65])
 {
-    lock(s);
+    sq_acquire(s, SQ_READ);
     sqlite3_stmt *q = stmt(s, ST_TOKEN_HOST);
     int rc = XC_EDB;
     if (q) {
@@ -1169,20 +845,20 @@ int store_agent_token_host(struct store *s, const char *hash_hex, char host_id[6
         }
         sqlite3_reset(q);
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
 int store_agent_tokens_revoke(struct store *s, const char *host_id)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_TOKEN_REVOKE);
     int rc = XC_EDB;
     if (q) {
         bind_text(q, 1, host_id);
         rc = exec_done(s, q, "token revoke");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -1190,7 +866,7 @@ int store_agent_tokens_revoke(struct store *s, const char *host_id)
 
 int store_job_log_append(struct store *s, const char *job_id, int64_t ts, const char *level, const char *line)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_LOG_PUT);
     int rc = XC_EDB;
     if (q) {
@@ -1204,13 +880,13 @@ int store_job_log_append(struct store *s, const char *job_id, int64_t ts, const 
         bind_text(q, 1, job_id);
         rc = exec_done(s, q, "log trim");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
 int store_job_logs(struct store *s, const char *job_id, int limit, store_log_cb cb, void *ctx, int64_t *total)
 {
-    lock(s);
+    sq_acquire(s, SQ_READ);
     int rc = XC_EDB, r;
     sqlite3_stmt *q = stmt(s, ST_LOG_COUNT);
     if (!q)
@@ -1233,7 +909,7 @@ int store_job_logs(struct store *s, const char *job_id, int limit, store_log_cb 
     sqlite3_reset(q);
     rc = r == SQLITE_DONE ? 0 : db_err(s, "log tail");
 out:
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -1247,7 +923,7 @@ int store_event_head(struct store *s, int64_t *seq, char hash[65])
 
 int store_event_head_mac(struct store *s, int64_t *seq, char hash[65], char mac[65])
 {
-    lock(s);
+    sq_acquire(s, SQ_READ);
     sqlite3_stmt *q = stmt(s, ST_EV_HEAD);
     int rc = XC_EDB;
     if (q) {
@@ -1268,13 +944,13 @@ int store_event_head_mac(struct store *s, int64_t *seq, char hash[65], char mac[
         }
         sqlite3_reset(q);
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
 int store_event_append(struct store *s, const struct event_row *e, const char *head_mac)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     int rc = XC_EDB;
     sqlite3_stmt *q = stmt(s, ST_EV_PUT);
     if (q) {
@@ -1297,14 +973,14 @@ int store_event_append(struct store *s, const struct event_row *e, const char *h
         bind_text(q, 3, head_mac);
         rc = exec_done(s, q, "event head put");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
 int store_events(struct store *s, const char *entity_type, const char *entity_id, int limit, store_event_cb cb,
                  void *ctx)
 {
-    lock(s);
+    sq_acquire(s, SQ_READ);
     int rc = XC_EDB, r;
     sqlite3_stmt *q = stmt(s, entity_id ? ST_EV_ENTITY : ST_EV_TYPE);
     if (!q)
@@ -1337,7 +1013,7 @@ int store_events(struct store *s, const char *entity_type, const char *entity_id
     sqlite3_reset(q);
     rc = 0;
 out:
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -1345,7 +1021,7 @@ out:
 
 int store_setting_get(struct store *s, const char *key, char *buf, size_t n)
 {
-    lock(s);
+    sq_acquire(s, SQ_READ);
     sqlite3_stmt *q = stmt(s, ST_SET_GET);
     int rc = XC_EDB;
     if (q) {
@@ -1359,13 +1035,13 @@ int store_setting_get(struct store *s, const char *key, char *buf, size_t n)
         }
         sqlite3_reset(q);
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
 int store_setting_set(struct store *s, const char *key, const char *value)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_SET_PUT);
     int rc = XC_EDB;
     if (q) {
@@ -1373,7 +1049,7 @@ int store_setting_set(struct store *s, const char *key, const char *value)
         bind_text(q, 2, value);
         rc = exec_done(s, q, "setting put");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -1397,7 +1073,7 @@ static void pool_read(sqlite3_stmt *q, void *p)
 
 int store_pool_put(struct store *s, const struct pool_entry *p)
 {
-    lock(s);
+    sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_POOL_PUT);
     int rc = XC_EDB;
     if (q) {
@@ -1413,7 +1089,7 @@ int store_pool_put(struct store *s, const struct pool_entry *p)
         bind_ts(q, 10, p->provisioned_at);
         rc = exec_done(s, q, "pool put");
     }
-    unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -1429,9 +1105,9 @@ int store_pool_delete(struct store *s, const char *host_id)
 
 int store_pool_list(struct store *s, struct pool_entry **out, size_t *n)
 {
-    lock(s);
+    sq_acquire(s, SQ_READ);
     sqlite3_stmt *q = stmt(s, ST_POOL_ALL);
     int rc = q ? collect(s, q, sizeof **out, pool_read, (void **)out, n, "pool list") : XC_EDB;
-    unlock(s);
+    sq_release(s);
     return rc;
 }

@@ -33,11 +33,7 @@ static void cc(sqlite3_stmt *q, int i, char *dst, size_t n)
 
 static int64_t ci(sqlite3_stmt *q, int i) { return sqlite3_column_int64(q, i); }
 
-static int db_err(struct store *s, const char *what)
-{
-    log_error("store: %s: %s", what, sqlite3_errmsg(sq_db(s)));
-    return XC_EDB;
-}
+static int db_err(struct store *s, const char *what) { return sq_err(s, what); }
 
 /* Steps an INSERT … ON CONFLICT DO NOTHING; *inserted = a row was written. */
 static int exec_insert(struct store *s, sqlite3_stmt *q, const char *what, bool *inserted)
@@ -93,8 +89,10 @@ static int step_all(struct store *s, sqlite3_stmt *q, row_reader rd, size_t sz, 
     return rc;
 }
 
+/* Acquires the connection that fits the function's first statement (functions never mix reads
+ * and writes) and prepares it; every exit goes through sq_release. */
 #define PREP(sql)                                                                                  \
-    sq_lock(s);                                                                                    \
+    sq_acquire(s, sq_mode_of(sql));                                                                \
     sqlite3_stmt *q = sq_stmt(s, sql);                                                             \
     int rc = XC_EDB;                                                                               \
     if (!q)                                                                                        \
@@ -196,7 +194,7 @@ int bstore_record_insert(struct store *s, const struct bill_record *r, bool *ins
     bi(q, i++, r->billed_at);
     rc = exec_insert(s, q, "billing record insert", inserted);
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -209,7 +207,7 @@ int bstore_record_get(struct store *s, const char *job_id, int attempt, struct b
     bi(q, 2, attempt);
     rc = step_one(s, q, rec_read, out, "billing record get");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -222,7 +220,7 @@ int bstore_record_latest(struct store *s, const char *job_id, struct bill_record
     bt(q, 1, job_id);
     rc = step_one(s, q, rec_read, out, "billing record latest");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -239,7 +237,7 @@ int bstore_record_set_refund(struct store *s, const char *billing_id, int64_t re
     bt(q, 4, billing_id);
     rc = sq_exec(s, q, "billing record refund");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -293,7 +291,7 @@ int bstore_record_list(struct store *s, const struct bill_filter *f, struct bill
     bi(q, 8, f->offset > 0 ? f->offset : 0);
     rc = step_all(s, q, rec_read, sizeof **out, (void **)out, n, "billing list");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -319,7 +317,7 @@ int bstore_revenue(struct store *s, const struct bill_filter *f, struct bill_rev
     }
     sqlite3_reset(q);
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -347,7 +345,7 @@ int bstore_run_get(struct store *s, const char *job_id, int attempt, struct bill
     bi(q, 2, attempt);
     rc = step_one(s, q, run_read, out, "run get");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -362,7 +360,7 @@ int bstore_runs_unbilled(struct store *s, int limit, struct bill_run **out, size
     bi(q, 1, limit > 0 ? limit : -1);
     rc = step_all(s, q, run_read, sizeof **out, (void **)out, n, "runs unbilled");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -377,7 +375,7 @@ int bstore_job_runs_unbilled(struct store *s, const char *job_id, struct bill_ru
     bt(q, 1, job_id);
     rc = step_all(s, q, run_read, sizeof **out, (void **)out, n, "job runs unbilled");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -407,7 +405,7 @@ int bstore_customer_get(struct store *s, const char *customer_id, struct custome
     bt(q, 1, customer_id);
     rc = step_one(s, q, cust_read, out, "customer get");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -421,7 +419,7 @@ int bstore_customer_put(struct store *s, const struct customer *c)
     bi(q, 5, c->updated_at);
     rc = sq_exec(s, q, "customer put");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -459,7 +457,7 @@ int bstore_wallet_get(struct store *s, const char *customer_id, struct wallet *o
     bt(q, 1, customer_id);
     rc = step_one(s, q, wallet_read, out, "wallet get");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -482,7 +480,7 @@ int bstore_wallet_put(struct store *s, const struct wallet *w)
     bi(q, 11, w->updated_at);
     rc = sq_exec(s, q, "wallet put");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -492,7 +490,7 @@ int bstore_wallets_grace_expired(struct store *s, int64_t now, struct wallet **o
     bi(q, 1, now);
     rc = step_all(s, q, wallet_read, sizeof **out, (void **)out, n, "wallets grace");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -539,7 +537,7 @@ int bstore_wallet_tx_insert(struct store *s, const struct wallet_tx *t, bool *in
     bi(q, 10, t->created_at);
     rc = exec_insert(s, q, "wallet tx insert", inserted);
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -550,7 +548,7 @@ int bstore_wallet_tx_by_ref(struct store *s, const char *customer_id, const char
     bt(q, 2, reference);
     rc = step_one(s, q, tx_read, out, "wallet tx by ref");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -570,7 +568,7 @@ int bstore_wallet_tx_list(struct store *s, const char *customer_id, bool has_sin
     bi(q, 4, limit > 0 ? limit : -1);
     rc = step_all(s, q, tx_read, sizeof **out, (void **)out, n, "wallet tx list");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -599,7 +597,7 @@ int bstore_hold_insert(struct store *s, const struct hold *h, bool *inserted)
     bi(q, 7, h->created_at);
     rc = exec_insert(s, q, "hold insert", inserted);
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -616,7 +614,7 @@ int bstore_holds_open(struct store *s, const char *job_id, int64_t *sum, int *co
     }
     sqlite3_reset(q);
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -634,7 +632,7 @@ int bstore_holds_last_n(struct store *s, const char *job_id, int attempt, int64_
     }
     sqlite3_reset(q);
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -649,7 +647,7 @@ int bstore_holds_close(struct store *s, const char *job_id, const char *status, 
     if (rc == 0)
         *closed = sqlite3_changes(sq_db(s));
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -704,7 +702,7 @@ int bstore_refund_insert(struct store *s, const struct refund_row *r, bool *inse
     bi(q, i++, r->created_at);
     rc = exec_insert(s, q, "refund insert", inserted);
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -714,7 +712,7 @@ int bstore_refund_get(struct store *s, const char *billing_id, struct refund_row
     bt(q, 1, billing_id);
     rc = step_one(s, q, refund_read, out, "refund get");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -727,7 +725,7 @@ int bstore_refund_list(struct store *s, const char *owner, int64_t start, int64_
     bi(q, 3, end);
     rc = step_all(s, q, refund_read, sizeof **out, (void **)out, n, "refund list");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -773,7 +771,7 @@ int bstore_invoice_get_month(struct store *s, const char *customer_id, const cha
     bt(q, 2, month);
     rc = step_one(s, q, inv_read, out, "invoice get");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -784,7 +782,7 @@ int bstore_invoice_get_id(struct store *s, const char *customer_id, const char *
     bt(q, 2, invoice_id);
     rc = step_one(s, q, inv_read, out, "invoice get id");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -801,7 +799,7 @@ int bstore_invoice_next_seq(struct store *s, int64_t *seq)
     }
     sqlite3_reset(q);
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -818,7 +816,7 @@ int bstore_invoice_insert(struct store *s, const struct invoice_row *r)
     bt(q, 8, r->snapshot);
     rc = sq_exec(s, q, "invoice insert");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -834,7 +832,7 @@ int bstore_owners_with_usage(struct store *s, int64_t before, char ***out, size_
     bi(q, 1, before);
     rc = step_all(s, q, str_read, sizeof **out, (void **)out, n, "owners with usage");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -865,7 +863,7 @@ int bstore_payout_insert(struct store *s, const struct payout_row *p, bool *inse
     bi(q, i++, p->created_at);
     rc = exec_insert(s, q, "payout insert", inserted);
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -902,7 +900,7 @@ int bstore_listing_get(struct store *s, const char *host_id, struct listing *out
     bt(q, 1, host_id);
     rc = step_one(s, q, listing_read, out, "listing get");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -920,7 +918,7 @@ int bstore_listing_put(struct store *s, const struct listing *l)
     bi(q, 9, l->active);
     rc = sq_exec(s, q, "listing put");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -930,7 +928,7 @@ int bstore_listing_list(struct store *s, bool active_only, struct listing **out,
     bi(q, 1, active_only);
     rc = step_all(s, q, listing_read, sizeof **out, (void **)out, n, "listing list");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -953,7 +951,7 @@ int bstore_host_earnings(struct store *s, const char *host_id, int64_t since, in
     }
     sqlite3_reset(q);
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -999,7 +997,7 @@ int bstore_spot_append(struct store *s, const struct spot_entry *e)
         goto out;
     rc = sq_exec(s, q, "spot trim");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -1009,7 +1007,7 @@ int bstore_spot_latest(struct store *s, const char *gpu_model, struct spot_entry
     bt(q, 1, gpu_model);
     rc = step_one(s, q, spot_read, out, "spot latest");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -1018,7 +1016,7 @@ int bstore_spot_latest_all(struct store *s, struct spot_entry **out, size_t *n)
     PREP(SQL_SPOT_LATEST_ALL);
     rc = step_all(s, q, spot_read, sizeof **out, (void **)out, n, "spot latest all");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }
 
@@ -1028,6 +1026,6 @@ int bstore_spot_history(struct store *s, int limit, struct spot_entry **out, siz
     bi(q, 1, limit > 0 ? limit : 100);
     rc = step_all(s, q, spot_read, sizeof **out, (void **)out, n, "spot history");
 out:
-    sq_unlock(s);
+    sq_release(s);
     return rc;
 }

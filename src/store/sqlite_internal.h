@@ -1,21 +1,42 @@
 #ifndef XC_SQLITE_INTERNAL_H
 #define XC_SQLITE_INTERNAL_H
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "store/store.h"
 
-/* For SQLite store modules other than sqlite.c (e.g. sqlite_billing.c): the connection, the
- * store lock and a statement cache. Each area keeps its SQL in static strings and its
- * functions in its own file, declared in its own header next to store.h. */
+/* For the SQLite store files (sqlite.c, sqlite_jobs.c, sqlite_billing.c, …): how a store
+ * function reaches a connection.
+ *
+ * Every store function brackets its work with sq_acquire() … sq_release(). Acquire gives the
+ * calling thread a connection:
+ *   - SQ_WRITE, or any use while the thread holds the writer (a transaction): the one writer
+ *     connection, under the store's recursive writer lock;
+ *   - SQ_READ when the thread has a reader bound (store_read_begin) and holds no writer: that
+ *     read-only connection, with no lock at all (WAL readers run beside the writer).
+ * Statements come only from the connection's cache (sq_stmt) and are never finalized before
+ * store_close. When the outermost acquire of a connection is released, every statement handed
+ * out since is reset, so no statement can stay active past the lock (or reader binding) that
+ * guards its connection. */
 
+enum sq_mode { SQ_READ, SQ_WRITE };
+
+void sq_acquire(struct store *s, enum sq_mode mode);
+void sq_release(struct store *s);
+/* The mode that fits sql: SQ_READ for a SELECT/WITH statement, SQ_WRITE otherwise. */
+enum sq_mode sq_mode_of(const char *sql);
+
+/* The calling thread's current connection (between acquire and release). */
 sqlite3 *sq_db(struct store *s);
-/* The store's recursive lock; every store function holds it for its duration. */
-void sq_lock(struct store *s);
-void sq_unlock(struct store *s);
-/* A prepared statement for sql (a string with static storage: the pointer is the cache key),
- * reset with bindings cleared. NULL after logging on a prepare failure. Call with the lock held. */
+/* A prepared statement for sql (a string with static storage: the pointer is the cache key) on
+ * the current connection, reset with bindings cleared. NULL after logging on a prepare failure. */
 sqlite3_stmt *sq_stmt(struct store *s, const char *sql);
-/* Steps a statement that returns no rows: 0, XC_ECONFLICT on a constraint, XC_EDB otherwise. */
+/* Steps a statement that returns no rows, then resets it: 0, XC_ECONFLICT on a constraint,
+ * XC_EDB otherwise. */
 int sq_exec(struct store *s, sqlite3_stmt *q, const char *what);
+/* Logs the current connection's error and returns XC_EDB. */
+int sq_err(struct store *s, const char *what);
+/* Bumps the host-list version (any host write). */
+void sq_hosts_changed(struct store *s);
 
 #endif

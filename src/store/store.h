@@ -9,9 +9,12 @@
 /* Persistence behind one interface. The SQLite backend (sqlite.c) is the default; a PostgreSQL
  * backend implements the same functions. All functions return 0 or a negative XC_E* code.
  *
- * Concurrency: one writer. Every function takes the store's (recursive) lock for its duration;
- * store_tx_begin() takes it until store_tx_commit()/store_tx_rollback(), so a handler's whole
- * read-check-write sequence is one transaction that no other thread interleaves with. */
+ * Concurrency: one writer, several readers. Every write takes the store's (recursive) writer lock
+ * for its duration; store_tx_begin() takes it until store_tx_commit()/store_tx_rollback(), so a
+ * handler's whole read-check-write sequence is one transaction that no other thread interleaves
+ * with, and every read inside it sees the transaction's own writes. A thread that called
+ * store_read_begin() and holds no transaction reads from a read-only connection of its own (the
+ * last committed state, WAL) without waiting for the writer. */
 
 struct store;
 
@@ -22,6 +25,13 @@ void store_close(struct store *s);
 /* Migrations embedded in the binary, applied in name order, one transaction each. */
 int store_migrate_up(struct store *s, int *applied);
 int store_schema_version(struct store *s, int *current, int *latest);
+
+/* Binds one of the pool's read-only connections to the calling thread until store_read_end
+ * (nestable). Returns false when every reader is busy: reads then go to the writer. */
+bool store_read_begin(struct store *s);
+void store_read_end(struct store *s);
+/* Size of the reader pool (0..16; default 4, 0 for an in-memory database). */
+void store_set_readers(struct store *s, int n);
 
 int store_tx_begin(struct store *s);
 /* Ends the transaction and waits until the commit that contains it is durable. */
@@ -66,8 +76,13 @@ struct job_filter {
     bool queue_order;    /* priority desc, submitted asc, id asc instead of submitted asc */
     int limit;           /* <= 0: no limit */
     int offset;
+    /* Keyset page (submission order only): rows after (after_submitted, after_id). */
+    const char *after_id; /* NULL = from the start */
+    int64_t after_submitted;
 };
-/* Caller frees each row with job_free and the array with free(). *total counts before paging. */
+/* Caller frees each row with job_free and the array with free(). *total counts before paging
+ * (from counters kept by triggers unless host_id or owner is set: then an index count).
+ * XC_EINVAL for a keyset page in queue order. */
 int store_job_list(struct store *s, const struct job_filter *f, struct job **out, size_t *n, int64_t *total);
 /* Jobs of a host in the active states (assigned, leased, running). */
 int store_jobs_active_on_host(struct store *s, const char *host_id, struct job **out, size_t *n);
