@@ -1,24 +1,36 @@
 #include "common/jsonx.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
 #include "core/fixed.h"
 
-/* Marker prefix for fixed-point numbers: a control character no real string value carries
- * unescaped, dumped by jansson as the six bytes \u0001. */
-#define MARK "\x01#"
-#define MARK_DUMPED "\"\\u0001#"
+/* A fixed-point value is a string node whose first byte is 0xFF followed by its decimal text.
+ * 0xFF never occurs in UTF-8, and jansson refuses invalid UTF-8 both when parsing text and in
+ * json_string()/json_stringn(); only the *_nocheck constructors accept it, and nothing but
+ * jx_fixed() uses them. So no string that came from a client, the store or a C string can carry
+ * the tag: it is out of reach of user text, unlike a printable or control-character prefix. */
+#define FIXED_TAG '\xff'
 
 json_t *jx_fixed(int64_t v, int scale)
 {
     char buf[48];
-    memcpy(buf, MARK, 2);
-    fixed_fmt(v, scale, buf + 2, sizeof buf - 2);
-    return json_string(buf);
+    buf[0] = FIXED_TAG;
+    fixed_fmt(v, scale, buf + 1, sizeof buf - 1);
+    return json_stringn_nocheck(buf, strlen(buf));
 }
+
+/* Decimal text of a jx_fixed() node, or NULL for any other value. */
+static const char *fixed_text(const json_t *v)
+{
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    return s && s[0] == FIXED_TAG ? s + 1 : NULL;
+}
+
+bool jx_is_fixed(const json_t *v) { return fixed_text(v) != NULL; }
 
 json_t *jx_ts(int64_t us)
 {
@@ -82,35 +94,119 @@ json_t *jx_parse_or(const char *text, json_t *fallback)
     return fallback;
 }
 
+/* ---- the writer: jansson's compact format, with fixed values written as bare numbers ---- */
+
+struct wbuf {
+    char *p;
+    size_t n, cap;
+};
+
+static void wb_put(struct wbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        while (b->n + n + 1 > b->cap)
+            b->cap *= 2;
+        b->p = xrealloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+}
+
+/* A JSON string literal of s[0..n) (valid UTF-8), escaped as jansson escapes it by default. */
+static void wb_str(struct wbuf *b, const char *s, size_t n)
+{
+    wb_put(b, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        wb_put(b, s + run, i - run);
+        run = i + 1;
+        char esc[8];
+        const char *e = esc;
+        switch (c) {
+        case '"': e = "\\\""; break;
+        case '\\': e = "\\\\"; break;
+        case '\b': e = "\\b"; break;
+        case '\f': e = "\\f"; break;
+        case '\n': e = "\\n"; break;
+        case '\r': e = "\\r"; break;
+        case '\t': e = "\\t"; break;
+        default: snprintf(esc, sizeof esc, "\\u%04X", c); break;
+        }
+        wb_put(b, e, strlen(e));
+    }
+    wb_put(b, s + run, n - run);
+    wb_put(b, "\"", 1);
+}
+
+static void wb_value(struct wbuf *b, const json_t *v)
+{
+    char t[32];
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *k;
+        json_t *x;
+        bool first = true;
+        wb_put(b, "{", 1);
+        json_object_foreach((json_t *)v, k, x)
+        {
+            if (!first)
+                wb_put(b, ",", 1);
+            first = false;
+            wb_str(b, k, strlen(k));
+            wb_put(b, ":", 1);
+            wb_value(b, x);
+        }
+        wb_put(b, "}", 1);
+        break;
+    }
+    case JSON_ARRAY:
+        wb_put(b, "[", 1);
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i)
+                wb_put(b, ",", 1);
+            wb_value(b, json_array_get(v, i));
+        }
+        wb_put(b, "]", 1);
+        break;
+    case JSON_STRING: {
+        const char *f = fixed_text(v);
+        if (f)
+            wb_put(b, f, strlen(f));
+        else
+            wb_str(b, json_string_value(v), json_string_length(v));
+        break;
+    }
+    case JSON_INTEGER:
+        wb_put(b, t, (size_t)snprintf(t, sizeof t, "%" JSON_INTEGER_FORMAT, json_integer_value(v)));
+        break;
+    case JSON_REAL: {
+        /* Rare (a client's own numbers echoed back): jansson's rendering, unchanged. */
+        char *r = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        if (!r)
+            abort();
+        wb_put(b, r, strlen(r));
+        free(r);
+        break;
+    }
+    case JSON_TRUE: wb_put(b, "true", 4); break;
+    case JSON_FALSE: wb_put(b, "false", 5); break;
+    case JSON_NULL: wb_put(b, "null", 4); break;
+    }
+}
+
 char *jsonx_dump(const json_t *v, size_t *len)
 {
-    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (!s)
+    if (!v)
         abort();
-    size_t n = strlen(s);
-    size_t ml = sizeof MARK_DUMPED - 1;
-    if (!memmem(s, n, MARK_DUMPED, ml)) {
-        if (len)
-            *len = n;
-        return s;
-    }
-    char *out = xmalloc(n + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        if (s[i] == '"' && i + ml <= n && memcmp(s + i, MARK_DUMPED, ml) == 0) {
-            i += ml;
-            while (i < n && s[i] != '"')
-                out[o++] = s[i++];
-            i++; /* closing quote */
-        } else {
-            out[o++] = s[i++];
-        }
-    }
-    out[o] = '\0';
-    free(s);
+    struct wbuf b = {xmalloc(256), 0, 256};
+    wb_value(&b, v);
+    b.p[b.n] = '\0';
     if (len)
-        *len = o;
-    return out;
+        *len = b.n;
+    return b.p;
 }
 
 int jsonx_depth(const char *t, size_t len, int limit)
