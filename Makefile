@@ -5,7 +5,7 @@ SAN_BUILD ?= build-sanitize
 JOBS ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps test-deps build run test unit sanitize bench fuzz install clean
+.PHONY: all deps test-deps build run demo test unit sanitize bench fuzz install clean
 
 all: build
 
@@ -22,6 +22,11 @@ build: deps
 run: build
 	@echo "Dashboard: http://$${XCELSIOR_HOST:-127.0.0.1}:$${XCELSIOR_PORT:-8000}/dashboard"
 	@exec ./$(BUILD)/xcelsiord
+
+# One job end to end on this machine: control plane, podman's Docker API, two simulated GPU hosts,
+# a job, its logs and its bill (admission minimums lowered, and it says so). Ctrl-C stops it all.
+demo: test-deps build
+	@bash scripts/demo.sh $(BUILD)
 
 # The whole suite: unit tests (Criterion), black-box API/CLI/agent tests against the real
 # binaries (pytest), and the browser test of the dashboard.

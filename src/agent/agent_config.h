@@ -13,6 +13,7 @@ struct agent_config {
     char *host_id;
     char *scheduler_url;         /* trailing '/' stripped */
     char *api_token;             /* "" = no Authorization header */
+    const char *api_token_var;   /* the variable the token came from (static), NULL = none */
     int64_t cost_per_hour_ucad;  /* µCAD per GPU-hour */
     char *country, *province;
     char *host_ip;               /* "" = detect (mesh, hostname -I, ip route) */
@@ -47,6 +48,11 @@ struct agent_config {
     int tmpfs_tmp_mb;
     int tmpfs_workspace_mb;
 };
+
+/* The agent's token variable: the name `xcelsior host-add` prints. XCELSIOR_AGENT_TOKEN is read
+ * only as an alias when the main one is unset (older instructions named it). */
+#define AGENT_TOKEN_VAR "XCELSIOR_API_TOKEN"
+#define AGENT_TOKEN_ALIAS "XCELSIOR_AGENT_TOKEN"
 
 /* Loads from the environment; returns 0, or -1 with a one-line message in err naming the
  * variable. Flags already set by the caller (non-NULL strings, simulate) are kept. */

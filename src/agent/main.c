@@ -8,6 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Says where the token came from: a token under an unexpected name is the usual reason an agent
+ * cannot authenticate. */
+static void log_token_source(const struct agent_config *c)
+{
+    if (!c->api_token_var)
+        log_info("no token: " AGENT_TOKEN_VAR " is unset, so calls are anonymous (a production control "
+                 "plane refuses them; put the line printed by `xcelsior host-add` in the environment)");
+    else if (strcmp(c->api_token_var, AGENT_TOKEN_VAR) == 0)
+        log_info("token from " AGENT_TOKEN_VAR);
+    else
+        log_warn("token from " AGENT_TOKEN_ALIAS " (an alias); name it " AGENT_TOKEN_VAR " instead");
+    if (c->api_token_var && strcmp(c->api_token_var, AGENT_TOKEN_VAR) == 0 && getenv(AGENT_TOKEN_ALIAS) &&
+        *getenv(AGENT_TOKEN_ALIAS))
+        log_warn(AGENT_TOKEN_ALIAS " is ignored: " AGENT_TOKEN_VAR " is set");
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -33,7 +49,9 @@ static void usage(FILE *f)
         "  XCELSIOR_HOST_ID              unique host id ([A-Za-z0-9][A-Za-z0-9._-]{0,63})\n"
         "  XCELSIOR_SCHEDULER_URL        e.g. http://scheduler:8000\n"
         "Common environment (defaults in brackets):\n"
-        "  XCELSIOR_API_TOKEN            agent token (xh-...) or the operator token [none]\n"
+        "  XCELSIOR_API_TOKEN            agent token (xh-...) printed by `xcelsior host-add`, or the\n"
+        "                                operator token [none]; XCELSIOR_AGENT_TOKEN is read as an\n"
+        "                                alias when it is unset (the log says which one was used)\n"
         "  XCELSIOR_COST_PER_HOUR        CAD per GPU-hour [0.50]\n"
         "  XCELSIOR_COUNTRY, XCELSIOR_PROVINCE   declared location [unset]\n"
         "  XCELSIOR_HOST_IP              address to register [mesh IP, else hostname -I, else ip route]\n"
@@ -110,6 +128,8 @@ int main(int argc, char **argv)
         agent_config_free(&cfg);
         return 1;
     }
+    if (!probe)
+        log_token_source(&cfg);
     int rc = probe ? agent_probe_print(&cfg) : agent_run(&cfg);
     agent_config_free(&cfg);
     return rc;

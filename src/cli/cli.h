@@ -16,6 +16,8 @@ enum cli_exit {
 };
 
 #define CLI_DEFAULT_URL "http://127.0.0.1:8000"
+/* Words a job's command may have (`xcelsior run ... -- CMD ARGS`); the server's limit (api.md). */
+#define CLI_MAX_COMMAND_ARGS 64
 
 struct cli_ctx {
     const char *url_opt;   /* --url / --api-url, NULL if not given */
@@ -77,6 +79,8 @@ struct cli_body {
 };
 void cli_body_init(struct cli_body *b);
 void cli_body_str(struct cli_body *b, const char *key, const char *val);
+/* A JSON array of n strings. */
+void cli_body_strv(struct cli_body *b, const char *key, const char *const *vals, size_t n);
 void cli_body_int(struct cli_body *b, const char *key, long long val);
 void cli_body_bool(struct cli_body *b, const char *key, int val);
 /* `v` in units of 10^-scale, emitted as an exact decimal number. */

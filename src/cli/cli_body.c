@@ -61,6 +61,18 @@ void cli_body_str(struct cli_body *b, const char *k, const char *val)
     put_json_string(b, val);
 }
 
+void cli_body_strv(struct cli_body *b, const char *k, const char *const *vals, size_t n)
+{
+    key(b, k);
+    puts_(b, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            puts_(b, ",");
+        put_json_string(b, vals[i]);
+    }
+    puts_(b, "]");
+}
+
 void cli_body_int(struct cli_body *b, const char *k, long long val)
 {
     char tmp[32];

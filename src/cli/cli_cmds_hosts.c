@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/agent_config.h" /* AGENT_TOKEN_VAR: one name for the agent token */
 #include "core/fixed.h"
 
 #define NOPT {NULL, 0, 0, NULL, NULL}
@@ -88,8 +89,14 @@ int cli_cmd_host_add(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, c
                cli_jvram(h, "total_vram_gb", vb, sizeof vb),
                cli_jmoney(h, "cost_per_hour", rb, sizeof rb), cli_jstr(h, "status"));
         if (tok && *tok) {
+            /* The token variable is the one xcelsior-agent reads; the three lines can be pasted
+             * into the agent's environment file as they stand. */
             printf("Agent token: %s\n", tok);
-            printf("  (shown once: store it as XCELSIOR_AGENT_TOKEN on the host)\n");
+            printf("Shown once. On the host, put these lines in the agent's environment\n"
+                   "(/etc/xcelsior/agent.env for deploy/xcelsior-agent.service), then start xcelsior-agent:\n");
+            printf("XCELSIOR_HOST_ID=%s\n", cli_jstr(h, "host_id"));
+            printf("XCELSIOR_SCHEDULER_URL=%s\n", ctx->base_url ? ctx->base_url : CLI_DEFAULT_URL);
+            printf(AGENT_TOKEN_VAR "=%s\n", tok);
         }
     }
     cli_resp_free(&r);
@@ -124,6 +131,43 @@ int cli_cmd_host_rm(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, ch
 
 /* ---------- hosts ---------- */
 
+/* Tells on stderr what the default (active-only) listing left out, so a host that was just added
+ * and is still pending does not seem lost: "1 pending host not shown; use --all". */
+static void note_hidden_hosts(const json_t *hosts)
+{
+    const char *names[8];
+    size_t counts[8], nnames = 0, total = 0, i, k;
+    const json_t *h;
+    char detail[256] = "";
+    size_t used = 0;
+
+    json_array_foreach(hosts, i, h) {
+        const char *st = cli_jstr(h, "status");
+        if (strcmp(st, "active") == 0)
+            continue;
+        total++;
+        for (k = 0; k < nnames && strcmp(names[k], st) != 0; k++)
+            ;
+        if (k == nnames && nnames < sizeof names / sizeof names[0]) {
+            names[nnames] = st;
+            counts[nnames++] = 0;
+        }
+        if (k < nnames)
+            counts[k]++;
+    }
+    if (total == 0)
+        return;
+    if (nnames == 1 && counts[0] == total) {
+        fprintf(stderr, "%zu %s host%s not shown; use --all\n", total, *names[0] ? names[0] : "inactive",
+                total == 1 ? "" : "s");
+        return;
+    }
+    for (k = 0; k < nnames && used < sizeof detail; k++)
+        used += (size_t)snprintf(detail + used, sizeof detail - used, "%s%zu %s", k ? ", " : "", counts[k],
+                                 names[k]);
+    fprintf(stderr, "%zu hosts not shown (%s); use --all\n", total, detail);
+}
+
 int cli_cmd_hosts(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
 {
     int all = 0, done = 0, npos = 0, rc;
@@ -131,38 +175,49 @@ int cli_cmd_hosts(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char
     static const char *const seps[] = {"", " ", " | ", " | ", " | ", " | "};
     struct cli_resp r = {0};
     const json_t *hosts, *h;
-    size_t i;
+    size_t i, shown = 0;
+    struct cli_table *t = NULL;
 
     if ((rc = cli_parse_args(ctx, cmd, argc, argv, opts, NULL, 0, 0, &npos, &done)) || done)
         return rc;
-    if (!cli_call_out(ctx, "GET", all ? "/hosts?active_only=false" : "/hosts?active_only=true",
-                      NULL, &r, &rc) ||
-        !(hosts = cli_jitems(r.json, "hosts", JSON_ARRAY, "No hosts.")))
+    /* People get every host and see the active ones (plus a note about the rest); --json keeps the
+     * server's own answer for the filter asked for. */
+    if (!cli_call_out(ctx, "GET", all || !ctx->json ? "/hosts?active_only=false" : "/hosts?active_only=true",
+                      NULL, &r, &rc))
         goto out;
-    {
-        struct cli_table *t = cli_table_new(6, seps);
-        json_array_foreach(hosts, i, h) {
-            char st[64], fb[48], fcell[80], rb[48], rcell[80];
-            const char *cells[6];
-            enum cli_color col[6] = {cli_status_color(cli_jstr(h, "status")), 0, 0, 0, 0, 0};
-            const char *ratekey = json_object_get(h, "effective_rate_per_hour") ? "effective_rate_per_hour"
-                                                                                : "cost_per_hour";
+    hosts = json_object_get(r.json, "hosts");
+    t = cli_table_new(6, seps);
+    json_array_foreach(hosts, i, h) {
+        char st[64], fb[48], fcell[80], rb[48], rcell[80];
+        const char *cells[6];
+        enum cli_color col[6] = {cli_status_color(cli_jstr(h, "status")), 0, 0, 0, 0, 0};
+        const char *ratekey = json_object_get(h, "effective_rate_per_hour") ? "effective_rate_per_hour"
+                                                                            : "cost_per_hour";
 
-            snprintf(st, sizeof st, "[%s]", cli_jstr(h, "status"));
-            snprintf(fcell, sizeof fcell, "%sGB free", cli_jvram(h, "free_vram_gb", fb, sizeof fb));
-            snprintf(rcell, sizeof rcell, "$%s/hr", cli_jmoney(h, ratekey, rb, sizeof rb));
-            cells[0] = st;
-            cells[1] = cli_jstr(h, "host_id");
-            cells[2] = cli_jstr(h, "ip");
-            cells[3] = cli_jstr(h, "gpu_model");
-            cells[4] = fcell;
-            cells[5] = rcell;
-            cli_table_add(t, cells, col);
-        }
-        cli_table_print(t, stdout, ctx->color);
-        cli_table_free(t);
+        if (!all && strcmp(cli_jstr(h, "status"), "active") != 0)
+            continue;
+        snprintf(st, sizeof st, "[%s]", cli_jstr(h, "status"));
+        snprintf(fcell, sizeof fcell, "%sGB free", cli_jvram(h, "free_vram_gb", fb, sizeof fb));
+        snprintf(rcell, sizeof rcell, "$%s/hr", cli_jmoney(h, ratekey, rb, sizeof rb));
+        cells[0] = st;
+        cells[1] = cli_jstr(h, "host_id");
+        cells[2] = cli_jstr(h, "ip");
+        cells[3] = cli_jstr(h, "gpu_model");
+        cells[4] = fcell;
+        cells[5] = rcell;
+        cli_table_add(t, cells, col);
+        shown++;
     }
+    if (shown)
+        cli_table_print(t, stdout, ctx->color);
+    else
+        printf("No hosts.\n");
+    fflush(stdout);
+    if (!all && json_is_array(hosts))
+        note_hidden_hosts(hosts);
 out:
+    if (t)
+        cli_table_free(t);
     cli_resp_free(&r);
     return rc;
 }

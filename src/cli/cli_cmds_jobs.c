@@ -33,11 +33,20 @@ static size_t print_assignments(struct cli_ctx *ctx, const json_t *assigned, con
 
 /* ---------- run ---------- */
 
+/* The job's command follows "--": only then are words after MODEL VRAM_GB taken as its argv. */
+static int has_separator(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--") == 0)
+            return 1;
+    return 0;
+}
+
 int cli_cmd_run(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
 {
     const char *tier = NULL, *prio = NULL, *gpus = NULL, *image = NULL, *trust = NULL;
     int no_assign = 0, done = 0, npos = 0, rc;
-    const char *pos[2];
+    const char *pos[2 + CLI_MAX_COMMAND_ARGS];
     struct cli_opt opts[] = {
         {"tier", 't', 1, &tier, NULL},
         {"priority", 'p', 1, &prio, NULL},
@@ -56,8 +65,11 @@ int cli_cmd_run(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char *
     const char *job_id;
     int show;
 
-    if ((rc = cli_parse_args(ctx, cmd, argc, argv, opts, pos, 2, 2, &npos, &done)) || done)
+    if ((rc = cli_parse_args(ctx, cmd, argc, argv, opts, pos, 2, 2 + CLI_MAX_COMMAND_ARGS, &npos, &done)) ||
+        done)
         return rc;
+    if (npos > 2 && !has_separator(argc, argv))
+        return cli_usage_error(cmd, "unexpected argument '%s' (put the job's command after --)", pos[2]);
     if ((rc = cli_arg_fixed(cmd, "VRAM_GB", pos[1], VRAM_SCALE, 1, &vram)))
         return rc;
     if (prio && (rc = cli_arg_int(cmd, "--priority", prio, INT_MIN, INT_MAX, &priority)))
@@ -80,6 +92,8 @@ int cli_cmd_run(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char *
         cli_body_str(&b, "image", image);
     if (trust)
         cli_body_str(&b, "trust_tier", trust);
+    if (npos > 2)
+        cli_body_strv(&b, "command", pos + 2, (size_t)npos - 2);
     show = cli_call_out(ctx, "POST", "/job", cli_body_finish(&b), &r, &rc);
     cli_body_free(&b);
     if (rc)

@@ -9,8 +9,28 @@
 #endif
 
 static const struct cli_cmd commands[] = {
-    /* Jobs */
-    {"run", "MODEL VRAM_GB [--tier T] [--priority N] [--gpus N] [--image IMG] [--trust-tier T] [--no-assign]",
+    /* Provider */
+    {"host-add", "--id ID --ip IP --gpu MODEL --vram GB [--free-vram GB] [--rate R] [--country CC] [--province PP] [--gpus N]",
+     "Register (or update) a GPU host",
+     "Registers a host (PUT /host). --free-vram defaults to --vram; --rate is CAD per GPU-hour.\n"
+     "A new host starts pending until its agent reports versions that pass admission.\n"
+     "When the server issues an agent token it is printed once, with the lines to put in the\n"
+     "agent's environment (XCELSIOR_HOST_ID, XCELSIOR_SCHEDULER_URL, XCELSIOR_API_TOKEN).\n",
+     cli_cmd_host_add},
+    {"hosts", "[--all]", "List hosts",
+     "Lists the active hosts (those that get work); a note on stderr counts the others, e.g.\n"
+     "\"1 pending host not shown\". --all lists every host with its status (pending, dead, ...).\n"
+     "With --json: the server's GET /hosts?active_only=<not --all> answer.\n",
+     cli_cmd_hosts},
+    {"host-rm", "HOST_ID", "Remove a host",
+     "Removes a host (DELETE /host/{id}); its jobs are sent back to the queue.\n", cli_cmd_host_rm},
+    {"list-rig", "--host ID --rate R [--description D] [--gpu MODEL] [--vram GB]", "List a host on the marketplace",
+     "Creates or updates a marketplace listing (POST /marketplace/list); --rate is CAD per hour.\n",
+     cli_cmd_list_rig},
+    {"unlist-rig", "--host ID", "Remove a marketplace listing",
+     "Deactivates a host's listing (DELETE /marketplace/{id}).\n", cli_cmd_unlist_rig},
+    /* Submitter */
+    {"run", "MODEL VRAM_GB [--tier T] [--priority N] [--gpus N] [--image IMG] [--trust-tier T] [--no-assign] [-- COMMAND [ARG...]]",
      "Submit a job, then run a queue pass",
      "Submits a job (POST /job) and, unless --no-assign is given, runs one queue pass\n"
      "(POST /queue/process) and reports where it was placed.\n"
@@ -22,7 +42,9 @@ static const struct cli_cmd commands[] = {
      "  --gpus N           number of GPUs (default 1)\n"
      "  --image IMG        container image\n"
      "  --trust-tier T     community, residency, sovereignty or regulated\n"
-     "  --no-assign        do not run a queue pass after submitting\n",
+     "  --no-assign        do not run a queue pass after submitting\n"
+     "  -- COMMAND ARG...  the job's command (its argv, at most 64 words), e.g.\n"
+     "                     xcelsior run demo 1 --image IMG -- /bin/sh -c 'echo hello'\n",
      cli_cmd_run},
     {"jobs", "[--status S] [--host HOST_ID]", "List jobs",
      "Lists jobs (GET /jobs), optionally only those with status S (queued, assigned, leased,\n"
@@ -32,6 +54,11 @@ static const struct cli_cmd commands[] = {
      "Prints the job (GET /job/{id}) as indented JSON. For a queued job the server's reason\n"
      "for not placing it (pending_reason) is also printed on stderr.\n",
      cli_cmd_job},
+    {"logs", "JOB_ID [-f] [--limit N]", "Show (or follow) a job's log lines",
+     "Prints the job's buffered log lines (GET /jobs/{id}/logs, last N, default 100).\n"
+     "With -f/--follow, streams them (GET /jobs/{id}/logs/stream) until the job ends;\n"
+     "--timeout SEC stops following after SEC seconds.\n",
+     cli_cmd_logs},
     {"cancel", "JOB_ID", "Cancel a job",
      "Cancels a job (PATCH /job/{id} {\"status\":\"cancelled\"}). Cancelling a running job is\n"
      "asynchronous: the agent is asked to stop it.\n",
@@ -39,47 +66,18 @@ static const struct cli_cmd commands[] = {
     {"requeue", "--job JOB_ID", "Send a failed or preempted job back to the queue",
      "Requeues a job (POST /job/{id}/requeue). The job id may also be given as a plain argument.\n",
      cli_cmd_requeue},
-    {"process", "", "Run one queue pass (assign queued jobs to hosts)",
-     "Runs one scheduling pass (POST /queue/process) and lists the assignments.\n", cli_cmd_process},
-    {"logs", "JOB_ID [-f] [--limit N]", "Show (or follow) a job's log lines",
-     "Prints the job's buffered log lines (GET /jobs/{id}/logs, last N, default 100).\n"
-     "With -f/--follow, streams them (GET /jobs/{id}/logs/stream) until the job ends;\n"
-     "--timeout SEC stops following after SEC seconds.\n",
-     cli_cmd_logs},
-    /* Hosts */
-    {"host-add", "--id ID --ip IP --gpu MODEL --vram GB [--free-vram GB] [--rate R] [--country CC] [--province PP] [--gpus N]",
-     "Register (or update) a GPU host",
-     "Registers a host (PUT /host). --free-vram defaults to --vram; --rate is CAD per GPU-hour.\n"
-     "A new host starts pending until its agent reports versions that pass admission.\n"
-     "The agent token is printed once when the server issues one.\n",
-     cli_cmd_host_add},
-    {"host-rm", "HOST_ID", "Remove a host",
-     "Removes a host (DELETE /host/{id}); its jobs are sent back to the queue.\n", cli_cmd_host_rm},
-    {"hosts", "[--all]", "List hosts",
-     "Lists active hosts (GET /hosts?active_only=true); --all includes pending and dead ones.\n",
-     cli_cmd_hosts},
-    {"check", "", "Health-check all hosts (heartbeat based)",
-     "Runs the heartbeat check (POST /hosts/check) and prints alive/dead per host.\n", cli_cmd_check},
-    /* Billing */
     {"bill", "JOB_ID", "Show the billing record of a finished job",
      "Bills a job (POST /billing/bill/{id}); returns the existing record if already billed.\n",
      cli_cmd_bill},
-    {"bill-all", "", "Bill every finished job that has no billing record",
-     "Creates missing billing records (POST /billing/bill-all).\n", cli_cmd_bill_all},
-    {"revenue", "", "Show total revenue", "Prints revenue totals (GET /billing/revenue).\n", cli_cmd_revenue},
-    {"billing", "", "List billing records",
-     "Lists billing records and their total (GET /billing).\n", cli_cmd_billing},
-    {"spot-prices", "", "Show current spot prices", "Prints spot prices per GPU model (GET /spot-prices).\n",
-     cli_cmd_spot_prices},
-    /* Marketplace */
-    {"list-rig", "--host ID --rate R [--description D] [--gpu MODEL] [--vram GB]", "List a host on the marketplace",
-     "Creates or updates a marketplace listing (POST /marketplace/list); --rate is CAD per hour.\n",
-     cli_cmd_list_rig},
-    {"unlist-rig", "--host ID", "Remove a marketplace listing",
-     "Deactivates a host's listing (DELETE /marketplace/{id}).\n", cli_cmd_unlist_rig},
     {"marketplace", "[--all]", "Browse marketplace listings",
      "Lists active listings (GET /marketplace); --all includes inactive ones.\n", cli_cmd_marketplace},
-    /* Operations */
+    {"spot-prices", "", "Show current spot prices", "Prints spot prices per GPU model (GET /spot-prices).\n",
+     cli_cmd_spot_prices},
+    /* Operator */
+    {"process", "", "Run one queue pass (assign queued jobs to hosts)",
+     "Runs one scheduling pass (POST /queue/process) and lists the assignments.\n", cli_cmd_process},
+    {"check", "", "Health-check all hosts (heartbeat based)",
+     "Runs the heartbeat check (POST /hosts/check) and prints alive/dead per host.\n", cli_cmd_check},
     {"failover", "[--host HOST_ID]", "Requeue jobs of dead hosts",
      "Runs failover (POST /failover): with --host, that host is declared lost now. Jobs on dead\n"
      "hosts are requeued and reassigned.\n",
@@ -96,7 +94,12 @@ static const struct cli_cmd commands[] = {
      "Without -f it listens for 5 seconds; with -f/--follow until interrupted.\n"
      "--count N stops after N events; --timeout SEC after SEC seconds.\n",
      cli_cmd_events},
-    /* Account */
+    {"billing", "", "List billing records",
+     "Lists billing records and their total (GET /billing).\n", cli_cmd_billing},
+    {"bill-all", "", "Bill every finished job that has no billing record",
+     "Creates missing billing records (POST /billing/bill-all).\n", cli_cmd_bill_all},
+    {"revenue", "", "Show total revenue", "Prints revenue totals (GET /billing/revenue).\n", cli_cmd_revenue},
+    /* General */
     {"login", "", "Sign in with the device flow and store the token",
      "Starts the device flow (POST /api/auth/device), shows the code to approve in a browser,\n"
      "then stores the session token in ~/.xcelsior/token (mode 0600).\n",
@@ -141,8 +144,10 @@ void cli_print_tool_help(FILE *f)
         const char *title;
         const char *first;
     } groups[] = {
-        {"Jobs", "run"},          {"Hosts", "host-add"},      {"Billing", "bill"},
-        {"Marketplace", "list-rig"}, {"Operations", "failover"}, {"Account", "login"},
+        {"Provider (you own GPUs: register hosts, run xcelsior-agent on them, list them)", "host-add"},
+        {"Submitter (you need GPUs: submit jobs, follow their logs, see the bill)", "run"},
+        {"Operator (you run the control plane: scheduling, health, money)", "process"},
+        {"General", "login"},
     };
     size_t i, g = 0;
 
