@@ -2,10 +2,11 @@
 # Both install what is missing (Debian packages only) and build first.
 BUILD ?= build
 SAN_BUILD ?= build-sanitize
+TSAN_BUILD ?= build-tsan
 JOBS ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps test-deps build run demo test unit sanitize bench fuzz install clean
+.PHONY: all deps test-deps build run demo test unit sanitize tsan bench fuzz install clean
 
 all: build
 
@@ -42,6 +43,15 @@ sanitize: test-deps
 	@cmake --build $(SAN_BUILD) -j$(JOBS)
 	@XC_SANITIZE=1 bash scripts/test.sh $(SAN_BUILD)
 
+# The black-box API suite (which includes the concurrency tests) under ThreadSanitizer: any
+# data race reported by xcelsiord fails the test that started it.
+tsan: test-deps
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXC_TSAN=ON >/dev/null
+	@cmake --build $(TSAN_BUILD) -j$(JOBS) --target xcelsiord
+	@XC_TSAN=1 XC_BUILD_DIR=$(CURDIR)/$(TSAN_BUILD) XC_SOURCE_DIR=$(CURDIR) \
+		TSAN_OPTIONS="halt_on_error=0 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+		/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/api
+
 bench: test-deps
 	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DXC_WERROR=OFF >/dev/null
 	@cmake --build build-bench -j$(JOBS)
@@ -55,4 +65,4 @@ install: build
 	@cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) build-bench
+	rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) build-bench

@@ -83,7 +83,24 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.check_sanitizers()
         return self.proc.returncode if self.proc else None
+
+    def check_sanitizers(self):
+        """Fails the calling test when the server's log holds a sanitizer report (ThreadSanitizer
+        keeps running after a race, so the report is the only trace of it)."""
+        log = self.logs_full()
+        for marker in ("WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "runtime error:"):
+            at = log.find(marker)
+            if at >= 0:
+                raise AssertionError(f"sanitizer report in {self.log_path}:\n{log[at:at + 6000]}")
+
+    def logs_full(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
 
     def __enter__(self):
         return self.start()
