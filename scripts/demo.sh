@@ -11,8 +11,9 @@
 # the end when it runs non-interactively.
 #
 # Usage: scripts/demo.sh [BUILD_DIR] [--once]
-#   --once, or DEMO_NONINTERACTIVE=1, or stdin not a terminal: run once, clean up, exit
-#   (status 0 only when the job completed, its logs came back and its bill is non-zero).
+#   --once, or DEMO_NONINTERACTIVE=1 (the default when stdin is not a terminal): run once, clean
+#   up, exit (status 0 only when the job completed, its logs came back and its bill is non-zero).
+#   DEMO_NONINTERACTIVE=0 keeps everything running until Ctrl-C (SIGINT) or SIGTERM (status 130).
 #   DEMO_PORT   control-plane port (default 8000 when free, else any free port)
 #   DEMO_KEEP=1 keep the temporary directory (logs, database) instead of removing it
 # Needs root (rootful podman, network namespaces, nftables) and: podman runc busybox-static curl.
@@ -20,16 +21,18 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=build
-ONCE=${DEMO_NONINTERACTIVE:-0}
+ONCE=${DEMO_NONINTERACTIVE:-}
 for arg in "$@"; do
   case "$arg" in
     --once) ONCE=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "demo: unknown option $arg" >&2; exit 2 ;;
     *) BUILD=$arg ;;
   esac
 done
-[ -t 0 ] || ONCE=1
+if [ -z "$ONCE" ]; then
+  if [ -t 0 ]; then ONCE=0; else ONCE=1; fi
+fi
 case "$BUILD" in /*) B=$BUILD ;; *) B=$ROOT/$BUILD ;; esac
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
@@ -56,9 +59,16 @@ AGENT_PIDS=()
 echo "demo: working directory $DEMO_DIR"
 
 # Every process this script starts is recorded here and stopped by its id; nothing else is touched.
+# Each runs in its own session (setsid), so a terminal's Ctrl-C reaches only this script, which
+# then stops them in order: agents (they report their jobs), control plane, container engine.
 stop_pid() { # pid name grace_seconds
   local pid=$1 name=$2 grace=$3 i
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  [ -n "$pid" ] || return 0
+  if ! kill -0 "$pid" 2>/dev/null; then
+    wait "$pid" 2>/dev/null
+    echo "demo: $name (pid $pid) had already exited"
+    return 0
+  fi
   kill -TERM "$pid" 2>/dev/null || return 0
   for ((i = 0; i < grace * 10; i++)); do
     kill -0 "$pid" 2>/dev/null || break
@@ -97,7 +107,7 @@ cleanup() {
   if [ -z "$PODMAN_PID" ] && [ -f "$DEMO_DIR/podman/service.pid" ]; then
     PODMAN_PID=$(cat "$DEMO_DIR/podman/service.pid")
   fi
-  stop_pid "$PODMAN_PID" "podman API service" 15
+  stop_pid "$PODMAN_PID" "podman system service" 15
   if [ "$IMAGE_OURS" = 1 ]; then
     podman image rm -f "$IMAGE" >/dev/null 2>&1 && echo "demo: removed image $IMAGE"
   fi
@@ -144,7 +154,7 @@ say "1. The control plane (operator)"
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 show "xcelsiord --host 127.0.0.1 --port $PORT --db $DEMO_DIR/xcelsior.db"
-(cd "$DEMO_DIR" && exec env -i PATH="$PATH" HOME="$DEMO_DIR" \
+(cd "$DEMO_DIR" && exec setsid env -i PATH="$PATH" HOME="$DEMO_DIR" \
    XCELSIOR_ENV=dev XCELSIOR_QUEUE_INTERVAL=1 XCELSIOR_SWEEP_INTERVAL=1 \
    XCELSIOR_RATE_LIMIT_REQUESTS=0 \
    XCELSIOR_MIN_RUNC=0 XCELSIOR_MIN_DOCKER=0 XCELSIOR_MIN_NVIDIA_CTK=0 XCELSIOR_MIN_NVIDIA_DRIVER=0 \
@@ -175,7 +185,7 @@ start_agent() { # index, then the agent's environment lines
   local i=$1 h=${HOSTS[$1]}
   shift
   mkdir -p "$DEMO_DIR/$h"
-  (cd "$DEMO_DIR/$h" && exec env -i PATH="$PATH" HOME="$DEMO_DIR" "$@" \
+  (cd "$DEMO_DIR/$h" && exec setsid env -i PATH="$PATH" HOME="$DEMO_DIR" "$@" \
      XCELSIOR_HOST_IP="127.0.0.$((31 + i))" XCELSIOR_DOCKER_HOST="$XCELSIOR_DOCKER_HOST" \
      CONTAINERS_CONF="$CONTAINERS_CONF" XCELSIOR_WORK_DIR="$DEMO_DIR/$h/work" \
      XCELSIOR_COUNTRY=CA XCELSIOR_PROVINCE=ON XCELSIOR_COST_PER_HOUR=0.90 \
