@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -21,12 +22,12 @@
 #include "server/auth.h"
 #include "server/app.h"
 #include "server/metrics.h"
+#include "server/linger.h"
 #include "server/ratelimit.h"
 #include "server/routes.h"
 #include "server/sse.h"
 #include "server/tx.h"
 
-#define DISCARD_MAX ((size_t)64 << 20)
 
 /* Requests between their first byte and their completion, event streams excluded: shutdown
  * waits for them. */
@@ -357,10 +358,6 @@ static void dispatch(struct req *r)
     }
     if (!r->route->rate_exempt && rate_limited(r))
         return;
-    if (r->body_too_large) {
-        reply_error(r, 413, "Request body exceeds %zu bytes", r->limit);
-        return;
-    }
     /* Reads of GET/HEAD requests (the credential lookup included) go to a read-only connection
      * (WAL) and never wait for the writer; a transaction the handler opens still uses the writer. */
     bool reader = (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) && store_read_begin(g_app->store);
@@ -402,6 +399,20 @@ static enum MHD_Result answer(struct req *r)
     return queue(r);
 }
 
+/* Queues the 413 of an oversize body with "Connection: close" and marks the request refused, so
+ * the rest of its body (if MHD hands any over) is dropped and the connection is not reused. */
+static enum MHD_Result refuse_oversize(struct req *r)
+{
+    r->refused = true;
+    /* Keep the socket open past MHD's close for a lingering close (linger.h), so a client still
+     * uploading reads the 413 instead of a reset. */
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    r->linger_fd = ci ? fcntl(ci->connect_fd, F_DUPFD_CLOEXEC, 0) : -1;
+    reply_error(r, 413, "Request body exceeds %zu bytes", r->limit);
+    reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    return queue(r);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -423,8 +434,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             __atomic_sub_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
             return MHD_NO;
         }
-        /* The route's body limit applies from the first byte; a declared oversize length is
-         * refused before the body is read. */
+        /* The route's body limit applies from the first byte. */
         char allow[128];
         bool known;
         char *params[REQ_MAX_PARAMS] = {0};
@@ -433,17 +443,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         for (int i = 0; i < np; i++)
             free(params[i]);
         r->limit = body_limit(rt);
-        /* An oversize body is read and dropped so the client gets its 413 (closing mid-upload
-         * would reset the connection before the client reads the answer); past 64 MiB it is
-         * refused at once. */
+        /* A declared oversize body is refused before a byte of it is read: the 413 goes out now
+         * (no 100 Continue is sent) and the connection closes after it, so the server never
+         * waits for, reads or stores the body. MHD validated Content-Length already. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
-        if (declared > r->limit)
-            r->body_too_large = true;
-        if (declared > DISCARD_MAX) {
-            reply_error(r, 413, "Request body exceeds %zu bytes", r->limit);
-            return queue(r);
-        }
+        if (cl && strtoull(cl, NULL, 10) > r->limit)
+            return refuse_oversize(r);
         return MHD_YES;
     }
     if (r->parked) {
@@ -451,31 +456,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->parked = false;
         return answer(r);
     }
-    if (*upload_data_size) {
-        r->discarded += *upload_data_size;
-        if (r->discarded > DISCARD_MAX) {
-            reply_error(r, 413, "Request body exceeds %zu bytes", r->limit);
-            *upload_data_size = 0;
-            return queue(r);
-        }
-        if (!r->body_too_large) {
-            if (r->body_len + *upload_data_size > r->limit) {
-                r->body_too_large = true;
-            } else {
-                if (r->body_len + *upload_data_size + 1 > r->body_cap) {
-                    r->body_cap = (r->body_len + *upload_data_size + 1) * 2;
-                    r->body = xrealloc(r->body, r->body_cap);
-                }
-                memcpy(r->body + r->body_len, upload_data, *upload_data_size);
-                r->body_len += *upload_data_size;
-                r->body[r->body_len] = '\0';
-            }
-        }
+    if (r->refused) { /* 413 queued on the first call; MHD may still hand over bytes */
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (r->status) /* 413 already queued */
+    if (*upload_data_size && r->over) {
+        /* Past the limit of a body without a declared length (chunked): nothing more is stored.
+         * MHD can queue a reply only before the body or after all of it, so the rest is read and
+         * dropped for at most one more limit's worth (then the 413 goes out); a longer body is
+         * cut off there by closing the connection. */
+        r->over += *upload_data_size;
+        *upload_data_size = 0;
+        return r->over > r->limit ? MHD_NO : MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (r->body_len + *upload_data_size > r->limit) {
+            r->over = *upload_data_size;
+            *upload_data_size = 0;
+            return r->over > r->limit ? MHD_NO : MHD_YES;
+        }
+        if (r->body_len + *upload_data_size + 1 > r->body_cap) {
+            r->body_cap = (r->body_len + *upload_data_size + 1) * 2;
+            if (r->body_cap > r->limit + 1)
+                r->body_cap = r->limit + 1;
+            r->body = xrealloc(r->body, r->body_cap);
+        }
+        memcpy(r->body + r->body_len, upload_data, *upload_data_size);
+        r->body_len += *upload_data_size;
+        r->body[r->body_len] = '\0';
+        *upload_data_size = 0;
         return MHD_YES;
+    }
+    if (r->over) /* the whole oversize chunked body has gone by: answer 413 and close */
+        return refuse_oversize(r);
     dispatch(r);
     if (r->wait_epoch && tx_park(r))
         return MHD_YES; /* answered when the commit lands */
@@ -486,12 +499,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     (void)cls;
     (void)conn;
-    (void)toe;
     struct req *r = *con_cls;
     if (!r)
         return;
     if (r->counted)
         __atomic_sub_fetch(&in_flight, 1, __ATOMIC_SEQ_CST);
+    if (r->refused && r->linger_fd >= 0) {
+        if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+            linger_add(r->linger_fd); /* the 413 is out */
+        else
+            close(r->linger_fd);
+    }
     int64_t dur = clock_mono_us() - r->started_mono_us;
     metrics_observe_request(r->route, r->status, dur);
     if (r->route != NULL || r->status != 0)
@@ -543,6 +561,7 @@ struct http_server *http_start(const char *host, int port, int threads)
         return NULL;
     }
     struct http_server *h = xcalloc(1, sizeof *h);
+    linger_start();
     h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                                 MHD_USE_ITC | MHD_USE_TURBO,
                             (uint16_t)port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &sa,
@@ -552,6 +571,7 @@ struct http_server *http_start(const char *host, int port, int threads)
                             (unsigned)1024, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
     if (!h->d) {
         log_error("http: cannot listen on %s:%d (address in use or not permitted)", host, port);
+        linger_stop();
         free(h);
         return NULL;
     }
@@ -573,6 +593,7 @@ void http_stop(struct http_server *h)
     for (int i = 0; i < 500 && __atomic_load_n(&in_flight, __ATOMIC_SEQ_CST) > 0; i++)
         usleep(10000);
     MHD_stop_daemon(h->d);
+    linger_stop();
     free(h);
 }
 

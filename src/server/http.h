@@ -27,11 +27,12 @@ struct req {
     char *body;
     size_t body_len, body_cap;
     size_t limit;     /* the route's body limit */
-    size_t discarded; /* body bytes received so far (kept or dropped) */
     bool counted;     /* in the in-flight count */
     uint64_t wait_epoch; /* the group commit this request's writes are in (0: none) */
     bool parked;         /* suspended until wait_epoch commits */
-    bool body_too_large;
+    bool refused;        /* 413 for an oversize body queued; the rest of the body is dropped */
+    int linger_fd;       /* with refused: a duplicate of the socket for the lingering close, or -1 */
+    size_t over;         /* bytes past the limit of a chunked body, dropped (0: within it) */
     const struct route *route;
     char *params[REQ_MAX_PARAMS]; /* percent-decoded path parameters */
     int nparams;
