@@ -159,7 +159,9 @@ int agent_config_load(struct agent_config *c, char *err, size_t errlen)
     if (strncmp(c->scheduler_url, "http://", 7) != 0 && strncmp(c->scheduler_url, "https://", 8) != 0)
         FAIL("XCELSIOR_SCHEDULER_URL must start with http:// or https:// (got '%s')", c->scheduler_url);
     if (!c->api_token) {
-        c->api_token_var = env(AGENT_TOKEN_VAR) ? AGENT_TOKEN_VAR : env(AGENT_TOKEN_ALIAS) ? AGENT_TOKEN_ALIAS : NULL;
+        c->api_token_var = env(AGENT_TOKEN_VAR)     ? AGENT_TOKEN_VAR
+                           : env(AGENT_TOKEN_ALIAS) ? AGENT_TOKEN_ALIAS
+                                                    : NULL;
         c->api_token = dup_env(c->api_token_var ? c->api_token_var : AGENT_TOKEN_VAR, "");
     }
 
