@@ -173,6 +173,44 @@ const char *jobstate_failure_class_name(enum jobstate_failure_class c)
     return (unsigned)c < JOB_FAIL__COUNT ? failure_names[c] : NULL;
 }
 
+/* ---- stop requests ---- */
+
+static const char *const stop_names[] = {
+#define X(id, name, end) name,
+    JOBSTATE_STOP_REASONS(X)
+#undef X
+};
+
+static const enum jobstate stop_ends[] = {
+#define X(id, name, end) JOB_##end,
+    JOBSTATE_STOP_REASONS(X)
+#undef X
+};
+
+const char *jobstate_stop_name(enum jobstate_stop s)
+{
+    return (unsigned)s < JOB_STOP__COUNT ? stop_names[s] : NULL;
+}
+
+int jobstate_stop_parse(const char *name, enum jobstate_stop *out)
+{
+    if (!name)
+        return XC_EINVAL;
+    for (int i = 0; i < JOB_STOP__COUNT; i++)
+        if (strcmp(name, stop_names[i]) == 0) {
+            *out = (enum jobstate_stop)i;
+            return 0;
+        }
+    return XC_EINVAL;
+}
+
+enum jobstate jobstate_stop_outcome(enum jobstate_stop stop, enum jobstate to)
+{
+    if ((unsigned)stop >= JOB_STOP__COUNT || to == JOB_COMPLETED || stop == JOB_STOP_PREEMPT)
+        return to;
+    return stop_ends[stop];
+}
+
 int jobstate_failure_class_parse(const char *name, enum jobstate_failure_class *out)
 {
     if (!name)

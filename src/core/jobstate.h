@@ -80,6 +80,38 @@ size_t jobstate_targets(enum jobstate from, unsigned actor_mask, enum jobstate *
  * nothing can leave `from`. Targets are those of any actor. The caller owns the string. */
 char *jobstate_transition_error(enum jobstate from, enum jobstate to);
 
+/* ---- stop requests (§8.3) ---- */
+
+/* Why a running job was asked to stop, and the state its attempt ends in once the request is
+ * pending, whatever ends the attempt: the agent's acknowledgement or report, a lease expiry, the
+ * loss of its host, or the sweep's forced stop. Only a preemption sends the job back to the
+ * queue; a cancellation (by its owner, for lack of funds or at its maximum duration) ends it
+ * cancelled, and mining ends it failed, never retried. */
+#define JOBSTATE_STOP_REASONS(X)                                                                   \
+    X(PREEMPT, "preempt", PREEMPTED)                                                               \
+    X(CANCEL, "cancel", CANCELLED)                                                                 \
+    X(INSUFFICIENT_FUNDS, "insufficient_funds", CANCELLED)                                         \
+    X(MAX_DURATION, "max_duration", CANCELLED)                                                     \
+    X(MINING, "mining", FAILED)
+
+enum jobstate_stop {
+#define X(id, name, end) JOB_STOP_##id,
+    JOBSTATE_STOP_REASONS(X)
+#undef X
+    JOB_STOP__COUNT
+};
+
+const char *jobstate_stop_name(enum jobstate_stop s);
+/* Parses a stop reason's wire name. Returns 0, or XC_EINVAL (NULL and "" included). */
+int jobstate_stop_parse(const char *name, enum jobstate_stop *out);
+
+/* The state an attempt with a pending stop request `stop` ends in when its cause alone would
+ * move it to `to` (a state outside the active ones). A completed attempt stays completed; with a
+ * preemption pending the cause decides (a host loss still fails and retries; the acknowledgement
+ * or forced stop preempts); otherwise the stop's own end wins: cancelled for a cancellation,
+ * failed for mining. Returns `to` for an out-of-range stop. */
+enum jobstate jobstate_stop_outcome(enum jobstate_stop stop, enum jobstate to);
+
 /* ---- failure classification (§10.2) ---- */
 #define JOBSTATE_FAULTS(X) X(NONE, "none") X(USER, "user") X(HOST, "host")
 enum jobstate_fault {

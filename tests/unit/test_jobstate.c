@@ -273,3 +273,39 @@ Test(jobstate, resolve_submission_tiers)
     resolve(NULL, 0, "bogus", XC_EINVAL, 0, 0);
     resolve(NULL, 0, NULL, 0, JOB_TIER_FREE, JOB_TRUST_COMMUNITY);
 }
+
+/* Issue 9: a pending stop request decides how the attempt ends, whatever ended it. */
+Test(jobstate, stop_reasons_parse)
+{
+    enum jobstate_stop s;
+    for (int i = 0; i < JOB_STOP__COUNT; i++) {
+        cr_assert_eq(jobstate_stop_parse(jobstate_stop_name((enum jobstate_stop)i), &s), 0);
+        cr_assert_eq((int)s, i);
+    }
+    cr_assert_eq(jobstate_stop_parse("", &s), XC_EINVAL);
+    cr_assert_eq(jobstate_stop_parse(NULL, &s), XC_EINVAL);
+    cr_assert_eq(jobstate_stop_parse("Cancel", &s), XC_EINVAL);
+    cr_assert_null(jobstate_stop_name(JOB_STOP__COUNT));
+}
+
+Test(jobstate, pending_cancel_ends_cancelled_whatever_ends_the_attempt)
+{
+    static const enum jobstate_stop cancels[] = {JOB_STOP_CANCEL, JOB_STOP_INSUFFICIENT_FUNDS, JOB_STOP_MAX_DURATION};
+    static const enum jobstate causes[] = {JOB_FAILED, JOB_PREEMPTED, JOB_QUEUED, JOB_CANCELLED};
+    for (size_t i = 0; i < 3; i++)
+        for (size_t k = 0; k < 4; k++)
+            cr_assert_eq(jobstate_stop_outcome(cancels[i], causes[k]), JOB_CANCELLED, "%s after %s",
+                         jobstate_stop_name(cancels[i]), jobstate_name(causes[k]));
+    /* A job that finished before it could be stopped stays completed. */
+    cr_assert_eq(jobstate_stop_outcome(JOB_STOP_CANCEL, JOB_COMPLETED), JOB_COMPLETED);
+}
+
+Test(jobstate, only_preempt_lets_the_cause_decide)
+{
+    cr_assert_eq(jobstate_stop_outcome(JOB_STOP_PREEMPT, JOB_FAILED), JOB_FAILED);
+    cr_assert_eq(jobstate_stop_outcome(JOB_STOP_PREEMPT, JOB_QUEUED), JOB_QUEUED);
+    cr_assert_eq(jobstate_stop_outcome(JOB_STOP_PREEMPT, JOB_PREEMPTED), JOB_PREEMPTED);
+    cr_assert_eq(jobstate_stop_outcome(JOB_STOP_MINING, JOB_QUEUED), JOB_FAILED);
+    cr_assert_eq(jobstate_stop_outcome(JOB_STOP_MINING, JOB_PREEMPTED), JOB_FAILED);
+    cr_assert_eq(jobstate_stop_outcome(JOB_STOP__COUNT, JOB_QUEUED), JOB_QUEUED);
+}
