@@ -673,6 +673,23 @@ char *sched_index_reason(struct sched_index *ix, const struct sched_job *job)
     return sched_reason_format(&c, job);
 }
 
+/* The host an aged job would fit on once it drains: passes every filter when its free VRAM is
+ * taken as its total, is not reserved already, and is the best such host by the §6 key. */
+static int drain_target(const struct sched_host *hosts, size_t n, const struct sched_job *job,
+                        const struct sched_opts *o, const bool *reserved)
+{
+    struct choice ch = {-1, -1};
+    for (size_t i = 0; i < n; i++) {
+        if (reserved[i] || hosts[i].total_mgb < job->vram_mgb)
+            continue;
+        struct sched_host h = hosts[i];
+        h.free_mgb = h.total_mgb;
+        if (first_fail(&h, job, o, on_avoid_list(&h, job)) < 0)
+            consider(&ch, hosts, (int)i, job->spot);
+    }
+    return chosen(&ch, job);
+}
+
 int sched_pass(struct sched_host *hosts, size_t nhosts, const struct sched_job *jobs, size_t njobs,
                const struct sched_opts *opts, int *placement, char **reasons, size_t *nplaced)
 {
@@ -680,6 +697,8 @@ int sched_pass(struct sched_host *hosts, size_t nhosts, const struct sched_job *
     size_t placed = 0;
     size_t *order = NULL;
     struct sched_index *ix = NULL;
+    bool *reserved = NULL;
+    int64_t *held = NULL;
     if ((!hosts && nhosts) || (!jobs && njobs) || (!placement && njobs)) {
         rc = XC_EINVAL;
         goto out;
@@ -687,9 +706,11 @@ int sched_pass(struct sched_host *hosts, size_t nhosts, const struct sched_job *
     if (!opts)
         opts = &no_opts;
     order = xmalloc((njobs ? njobs : 1) * sizeof *order);
+    reserved = xcalloc(nhosts ? nhosts : 1, sizeof *reserved);
+    held = xcalloc(nhosts ? nhosts : 1, sizeof *held);
     sched_sort(jobs, njobs, order);
     ix = sched_index_new(hosts, nhosts, opts);
-    size_t limit = (opts->max_jobs && opts->max_jobs < njobs) ? opts->max_jobs : njobs;
+    size_t limit = (opts->max_jobs && opts->max_jobs < njobs) ? opts->max_jobs : njobs, nreserved = 0;
     for (size_t j = 0; j < njobs; j++) {
         placement[j] = -1;
         if (reasons)
@@ -705,12 +726,33 @@ int sched_pass(struct sched_host *hosts, size_t nhosts, const struct sched_job *
                 goto out;
             placement[j] = h;
             placed++;
-        } else if (reasons) {
-            reasons[j] = sched_index_reason(ix, job);
+            continue;
         }
+        int d = -1;
+        if (opts->reserve_after_us > 0 && nreserved < nhosts &&
+            opts->now_us - job->submitted_at_us >= opts->reserve_after_us &&
+            (d = drain_target(hosts, nhosts, job, opts, reserved)) >= 0) {
+            /* Take the host's remaining free VRAM out of this pass; given back below. */
+            reserved[d] = true;
+            nreserved++;
+            held[d] = hosts[d].free_mgb;
+            if ((rc = sched_index_reserve(ix, d, held[d])) < 0)
+                goto out;
+        }
+        if (reasons && d >= 0)
+            reasons[j] = xasprintf("waiting for host %s to free %lld.%lld GB (reserved for this job: it has "
+                                   "waited longest)",
+                                   hosts[d].host_id ? hosts[d].host_id : "?", (long long)(job->vram_mgb / 1000),
+                                   (long long)(job->vram_mgb % 1000 / 100));
+        else if (reasons)
+            reasons[j] = sched_index_reason(ix, job);
     }
 out:
+    for (size_t i = 0; held && i < nhosts; i++)
+        hosts[i].free_mgb += held[i];
     sched_index_free(ix);
+    free(held);
+    free(reserved);
     free(order);
     if (nplaced)
         *nplaced = placed;

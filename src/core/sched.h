@@ -43,6 +43,11 @@ struct sched_job {
 struct sched_opts {
     bool canada_only;         /* filter 5 (global flag or the Canada pass) */
     size_t max_jobs;          /* jobs considered per pass in queue order; 0 = all */
+    /* Backfill guard (sched_pass): a job that has waited at least reserve_after_us (> 0) and
+     * does not fit now reserves the host it would fit on once that host drains, so younger
+     * jobs behind it cannot keep that host busy forever. 0 = no reservations. */
+    int64_t reserve_after_us;
+    int64_t now_us;
 };
 
 /* Why a host was not a candidate: the FIRST §6 filter it fails, in filter order. */
@@ -114,11 +119,17 @@ void sched_index_count(struct sched_index *ix, const struct sched_job *job,
 /* The caller owns the string. */
 char *sched_index_reason(struct sched_index *ix, const struct sched_job *job);
 
-/* One standard pass (§7.1): jobs in queue order (at most opts->max_jobs), each placed on the best
- * host under the reservations of the jobs placed before it. placement[j] receives the host index
- * of job j or -1. When reasons is not NULL, reasons[j] receives an owned pending reason for every
+/* One standard pass (§7.1) with backfill: jobs in queue order (at most opts->max_jobs), each
+ * placed on the best host under the reservations of the jobs placed before it; a job that does
+ * not fit never blocks the jobs behind it. The guard against starving big jobs: a job that has
+ * waited opts->reserve_after_us and fits no host now, but would fit on an eligible host once that
+ * host's running work ends (enough total VRAM and GPUs, every other filter passed), reserves the
+ * best such host that is not reserved yet: no job after it in queue order is placed there in this
+ * pass, so the host drains and the old job gets it. placement[j] receives the host index of job j
+ * or -1. When reasons is not NULL, reasons[j] receives an owned pending reason for every
  * considered job that was not placed (NULL otherwise). *nplaced (may be NULL) receives the number
- * placed. Lowers hosts[h].free_mgb by each placed job's VRAM. Returns 0 or XC_EINVAL. */
+ * placed. Lowers hosts[h].free_mgb by each placed job's VRAM (a reserved host's free VRAM is left
+ * as it was). Returns 0 or XC_EINVAL. */
 int sched_pass(struct sched_host *hosts, size_t nhosts, const struct sched_job *jobs, size_t njobs,
                const struct sched_opts *opts, int *placement, char **reasons, size_t *nplaced);
 

@@ -43,6 +43,8 @@ int admission_apply(struct host *h, json_t *versions, json_t *runtimes, const ch
     if (strcmp(h->status, "dead") != 0)
         snprintf(h->status, sizeof h->status, "%s", res.admitted ? "active" : "pending");
 
+    if (res.admitted && (first || !was))
+        tx_kick_scheduler(); /* new capacity */
     if (first || was != res.admitted) {
         json_t *ev = json_pack("{s:b,s:O}", "admitted", res.admitted, "rejection_reasons", reasons);
         rc = tx_event(res.admitted ? "host.admitted" : "host.rejected", "host", h->host_id, actor, ev);

@@ -72,6 +72,8 @@ int config_from_env(struct server_config *cfg)
         {"XCELSIOR_THREADS", 16, 1, 256, &cfg->threads},
         {"XCELSIOR_AUTOSCALE_MAX", 20, 0, 100000, &cfg->autoscale_max},
         {"XCELSIOR_AUTOSCALE_IDLE_SEC", 600, 0, 864000, &cfg->autoscale_idle_sec},
+        {"XCELSIOR_BACKFILL_RESERVE_AFTER_SEC", 600, 0, 864000, &cfg->backfill_reserve_after_sec},
+        {"XCELSIOR_DB_READERS", 4, 0, 16, &cfg->db_readers},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         if (env_int(ints[i].name, ints[i].dflt, ints[i].min, ints[i].max, ints[i].out) < 0)

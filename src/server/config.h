@@ -27,6 +27,8 @@ struct server_config {
     bool trust_proxy;
     int64_t threads;
     int64_t autoscale_max, autoscale_idle_sec;
+    int64_t backfill_reserve_after_sec; /* queued this long, a job reserves the host it waits for */
+    int64_t db_readers;                 /* read-only SQLite connections serving GET requests */
     const char *autoscale_hook;
     const char *default_image;
     const char *nfs_server, *nfs_allowed;

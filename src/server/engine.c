@@ -1,5 +1,6 @@
 #include "server/engine.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,12 @@
 #define SEC 1000000LL
 #define AVOID_WINDOW_US (600 * SEC)
 #define AVOID_MAX 8
-#define PASS_MAX_JOBS 1000
+/* A pass plans the whole queue at once, then commits its placements in transactions of at most
+ * PASS_CHUNK writes so that submissions and heartbeats interleave with a long pass. */
+#define PASS_CHUNK 500
+/* Pending reasons that merely changed wording are rewritten for at most this many jobs a pass
+ * (queue order); a job that becomes blocked, or blocked for another cause, always gets its own. */
+#define REASON_REFRESH_MAX 2000
 
 static int host_adjust_reserved(const char *host_id, int64_t delta)
 {
@@ -125,11 +131,30 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
     enum jobstate from;
     if (jobstate_parse(j->status, &from) < 0)
         return XC_EINVAL;
+    /* A pending stop request decides how the attempt ends, whatever ended it: a cancelled job
+     * never comes back through a host loss, a lease expiry or a retry (jobstate_stop_outcome). */
+    enum jobstate_stop stop;
+    struct trans_opts stopped;
+    const char *cause = NULL;
+    if (jobstate_is_active(from) && !jobstate_is_active(to) && jobstate_stop_parse(j->stop_requested, &stop) == 0) {
+        enum jobstate end = jobstate_stop_outcome(stop, to);
+        if (end != to || (stop == JOB_STOP_MINING && end == JOB_FAILED)) {
+            stopped = *o;
+            if (end == JOB_FAILED && (!o->reason || strncmp(o->reason, "mining_detected", 15) != 0))
+                stopped.reason = "mining_detected: stop requested";
+            cause = jobstate_name(to);
+            to = end;
+            o = &stopped;
+        }
+    }
     int64_t now = app_now();
     int rc = 0;
     char host_before[65];
     snprintf(host_before, sizeof host_before, "%s", j->host_id);
     json_t *data = json_pack("{s:s,s:s}", "previous_state", j->status, "new_state", jobstate_name(to));
+    if (cause) /* the audit trail says why the attempt did not end as its cause alone would have */
+        json_object_set_new(data, "stop_requested",
+                            json_pack("{s:s,s:s}", "reason", j->stop_requested, "instead_of", cause));
 
     if (jobstate_is_active(from) && !jobstate_is_active(to)) {
         if ((rc = engine_release_reservation(j)) < 0 || (rc = end_lease(j, o->lease_expired)) < 0)
@@ -227,6 +252,8 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
         json_object_set_new(data, "lease_id", json_string(j->lease_id));
     if ((rc = store_job_put(g_app->store, j)) < 0)
         goto out;
+    if (to == JOB_QUEUED || !jobstate_is_active(to))
+        tx_kick_scheduler(); /* work to place, or capacity freed */
     if (from == JOB_RUNNING && !jobstate_is_active(to) && (rc = billing_on_attempt_end(j, j->status, now)) < 0)
         goto out;
     rc = tx_event(event_type_for(to), "job", j->job_id, actor, data);
@@ -351,7 +378,7 @@ static int pass_plan(struct pass *p, bool canada, int64_t now)
 {
     int rc;
     if ((rc = store_host_list(g_app->store, true, &p->hosts, &p->nh)) < 0 ||
-        (rc = store_jobs_queued_brief(g_app->store, PASS_MAX_JOBS, &p->jobs, &p->nj)) < 0)
+        (rc = store_jobs_queued_brief(g_app->store, 0, &p->jobs, &p->nj)) < 0)
         return rc;
     if (p->nj == 0)
         return 0;
@@ -377,7 +404,10 @@ static int pass_plan(struct pass *p, bool canada, int64_t now)
         p->avoids[i] = avoid_list(b->avoid_hosts, now, &p->avoid_holders[i], &p->sj[i].navoid);
         p->sj[i].avoid = p->avoids[i];
     }
-    struct sched_opts opts = {.canada_only = canada || atomic_load(&g_app->canada_only), .max_jobs = p->nj};
+    struct sched_opts opts = {.canada_only = canada || atomic_load(&g_app->canada_only),
+                              .max_jobs = p->nj,
+                              .reserve_after_us = g_app->cfg.backfill_reserve_after_sec * SEC,
+                              .now_us = now};
     p->placement = xcalloc(p->nj, sizeof *p->placement);
     p->reasons = xcalloc(p->nj, sizeof *p->reasons);
     if ((rc = sched_pass(p->sh, p->nh, p->sj, p->nj, &opts, p->placement, p->reasons, NULL)) < 0)
@@ -387,43 +417,99 @@ static int pass_plan(struct pass *p, bool canada, int64_t now)
     return 0;
 }
 
-static int set_hold(struct job_brief *b, const char *hold, const char *pending)
+/* Records why a queued job waits. *wrote tells whether a row was written; refresh_left bounds
+ * the rewrites of a reason whose cause (hold) did not change. */
+static int set_hold(struct job_brief *b, const char *hold, const char *pending, int *refresh_left, bool *wrote)
 {
     bool newly = strcmp(b->hold_reason, hold) != 0;
-    if (!newly && strcmp(b->pending_reason, pending) == 0)
+    *wrote = false;
+    if (!newly && (strcmp(b->pending_reason, pending) == 0 || *refresh_left <= 0))
         return 0;
+    if (!newly)
+        (*refresh_left)--;
     int rc = store_job_set_pending(g_app->store, b->job_id, hold, pending);
+    *wrote = rc == 0;
     if (rc == 0 && newly)
         tx_sse("job_blocked", json_pack("{s:s,s:s}", "job_id", b->job_id, "reason", hold));
     return rc;
 }
 
-/* Commits one placement: escrow hold for owned jobs, then queued → assigned. */
+/* Commits one placement: escrow hold for owned jobs, then queued → assigned. The plan was made
+ * from a snapshot, so the job and the host are checked again here: a job that is no longer
+ * queued, or a host that left or filled up meanwhile, is skipped (the next pass replans it). */
 static int pass_assign(struct pass *p, size_t i, bool canada, int64_t now, json_t *assigned)
 {
-    const struct host *h = &p->hosts[p->placement[i]];
+    const struct host *planned = &p->hosts[p->placement[i]];
     struct job j;
+    struct host h;
+    enum jobstate st;
     int rc = store_job_get(g_app->store, p->jobs[i].job_id, &j);
+    if (rc == XC_ENOTFOUND)
+        return 0;
     if (rc < 0)
         return rc;
+    if (jobstate_parse(j.status, &st) < 0 || st != JOB_QUEUED) {
+        job_free(&j);
+        return 0;
+    }
+    if ((rc = store_host_get(g_app->store, planned->host_id, &h)) < 0) {
+        job_free(&j);
+        return rc == XC_ENOTFOUND ? 0 : rc;
+    }
+    bool fits = h.admitted && strcmp(h.status, "active") == 0 && host_free_mgb(&h) >= j.vram_mgb;
     bool refused = false;
-    if (j.owner[0] && (rc = billing_on_assign(&j, h, now, &refused)) < 0)
+    if (!fits)
+        goto out;
+    if (j.owner[0] && (rc = billing_on_assign(&j, &h, now, &refused)) < 0)
         goto out;
     if (refused) {
-        rc = set_hold(&p->jobs[i], "insufficient_funds", "wallet balance cannot cover the escrow hold");
+        int left = 1;
+        bool wrote;
+        rc = set_hold(&p->jobs[i], "insufficient_funds", "wallet balance cannot cover the escrow hold", &left, &wrote);
         goto out;
     }
     const struct sched_host *sh = &p->sh[p->placement[i]];
     /* The rate captured now is what the attempt is billed at: spot jobs pay the spot price. */
-    struct trans_opts o = {.host_id = h->host_id, .rate_ucad = p->sj[i].spot ? sh->spot_price_ucad : sh->rate_ucad};
+    struct trans_opts o = {.host_id = h.host_id, .rate_ucad = p->sj[i].spot ? sh->spot_price_ucad : sh->rate_ucad};
     if ((rc = engine_transition(&j, JOB_ASSIGNED, "scheduler", &o)) < 0)
         goto out;
-    json_t *a = json_pack("{s:s,s:s,s:s}", "job", j.name, "job_id", j.job_id, "host", h->host_id);
+    json_t *a = json_pack("{s:s,s:s,s:s}", "job", j.name, "job_id", j.job_id, "host", h.host_id);
     if (canada)
-        json_object_set_new(a, "country", json_string(h->country));
+        json_object_set_new(a, "country", json_string(h.country));
     json_array_append_new(assigned, a);
 out:
+    host_free(&h);
     job_free(&j);
+    return rc;
+}
+
+/* Passes never overlap: each plans against the capacity the previous one left. */
+static pthread_mutex_t pass_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Applies the plan in queue order, PASS_CHUNK writes per transaction. */
+static int pass_apply(struct pass *p, bool canada, int64_t now, json_t *assigned)
+{
+    int rc = 0, refresh_left = REASON_REFRESH_MAX;
+    size_t k = 0;
+    while (k < p->nj && rc == 0) {
+        if ((rc = tx_begin()) < 0)
+            break;
+        for (size_t writes = 0; k < p->nj && writes < PASS_CHUNK && rc == 0; k++) {
+            size_t i = p->order[k];
+            bool wrote = false;
+            if (p->placement[i] >= 0) {
+                rc = pass_assign(p, i, canada, now, assigned);
+                wrote = true;
+            } else if (p->reasons[i]) {
+                rc = set_hold(&p->jobs[i], "no_eligible_host", p->reasons[i], &refresh_left, &wrote);
+            }
+            writes += wrote;
+        }
+        if (rc < 0)
+            tx_rollback();
+        else
+            rc = tx_commit();
+    }
     return rc;
 }
 
@@ -431,30 +517,24 @@ int engine_queue_pass(bool canada, json_t *assigned)
 {
     int64_t t0 = clock_mono_us(), now = app_now();
     struct pass p = {0};
-    int rc = tx_begin();
-    if (rc < 0)
-        return rc;
-    if ((rc = pass_plan(&p, canada, now)) < 0)
-        goto fail;
-    for (size_t k = 0; k < p.nj && rc == 0; k++) {
-        size_t i = p.order[k];
-        if (p.placement[i] >= 0)
-            rc = pass_assign(&p, i, canada, now, assigned);
-        else if (p.reasons[i])
-            rc = set_hold(&p.jobs[i], "no_eligible_host", p.reasons[i]);
+    pthread_mutex_lock(&pass_mu);
+    /* Plan from a read-only snapshot, so that reading the whole queue never holds the writer;
+     * first make this request's own earlier writes (a sweep's requeues) visible to it. */
+    tx_sync();
+    bool reader = store_read_begin(g_app->store);
+    int rc = pass_plan(&p, canada, now);
+    if (reader)
+        store_read_end(g_app->store);
+    size_t before = json_array_size(assigned);
+    if (rc == 0 && p.nj > 0)
+        rc = pass_apply(&p, canada, now, assigned);
+    size_t placed = json_array_size(assigned) - before;
+    if (rc == 0 && placed > 0) {
+        tx_sse("queue_processed", json_pack("{s:I}", "assigned_count", (json_int_t)placed));
+        metrics_add_placements((int64_t)placed, clock_mono_us() - t0);
     }
-    if (rc < 0)
-        goto fail;
-    if (json_array_size(assigned) > 0)
-        tx_sse("queue_processed", json_pack("{s:I}", "assigned_count", (json_int_t)json_array_size(assigned)));
-    rc = tx_commit();
-    if (rc == 0)
-        metrics_add_placements((int64_t)json_array_size(assigned), clock_mono_us() - t0);
     pass_free(&p);
-    return rc;
-fail:
-    tx_rollback();
-    pass_free(&p);
+    pthread_mutex_unlock(&pass_mu);
     return rc;
 }
 
@@ -471,8 +551,9 @@ int engine_host_jobs_lost(const char *host_id, const char *reason, const char *a
         struct job *j = &jobs[i];
         if (strcmp(j->status, "assigned") == 0) {
             rc = engine_transition(j, JOB_QUEUED, actor, NULL);
-            report_add(report, "requeued",
-                       json_pack("{s:s,s:s,s:i}", "job_id", j->job_id, "name", j->name, "retries", j->retries));
+            if (strcmp(j->status, "queued") == 0) /* not when a pending stop ended it instead */
+                report_add(report, "requeued",
+                           json_pack("{s:s,s:s,s:i}", "job_id", j->job_id, "name", j->name, "retries", j->retries));
         } else {
             struct trans_opts o = {.reason = reason, .lease_expired = true, .report = report};
             rc = engine_transition(j, JOB_FAILED, actor, &o);

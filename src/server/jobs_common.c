@@ -126,11 +126,17 @@ void jobs_apply_transition(struct req *r, struct job *j, enum jobstate to, const
     struct job cur;
     if ((rc = store_job_get(g_app->store, j->job_id, &cur)) < 0)
         goto fail;
-    bool moved = strcmp(cur.status, j->status) != 0;
+    bool moved = strcmp(cur.status, j->status) != 0, already = strcmp(cur.status, jobstate_name(to)) == 0;
     job_free(&cur);
     if (moved) {
         tx_rollback();
-        reply_error(r, 409, "Job %s changed state concurrently; retry", j->job_id);
+        /* A concurrent request made the same move (two completions racing): idempotent. */
+        if (already && !stop) {
+            snprintf(j->status, sizeof j->status, "%s", jobstate_name(to));
+            reply_job(r, 200, j, prev, NULL);
+        } else {
+            reply_error(r, 409, "Job %s changed state concurrently; retry", j->job_id);
+        }
         return;
     }
     rc = stop ? jobs_stop_request(j, "cancel", who) : engine_transition(j, to, who, o);

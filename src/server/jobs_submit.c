@@ -230,6 +230,7 @@ static void submit(struct req *r, bool spot)
             if (spot)
                 tx_sse("spot_job_submitted",
                        json_pack("{s:s,s:s,s:o}", "job_id", j.job_id, "name", j.name, "max_bid", jx_money(j.max_bid)));
+            tx_kick_scheduler();
             rc = tx_commit();
         } else {
             tx_rollback();

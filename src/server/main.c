@@ -1,5 +1,6 @@
 /* xcelsiord: the Xcelsior control plane. */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,6 @@
 
 #define EX_CONFIG 78
 
-static volatile sig_atomic_t stop_signal;
-static void on_signal(int sig) { stop_signal = sig; }
 
 static void usage(FILE *out)
 {
@@ -108,8 +107,16 @@ int main(int argc, char **argv)
     if (config_check_production(&app.cfg) < 0 || billing_init() < 0)
         return EX_CONFIG;
 
+    /* SIGTERM/SIGINT are taken by sigwait in this thread only: blocked before any thread starts,
+     * so no thread is interrupted and nothing is shared with a signal handler. */
+    sigset_t stop_set;
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGTERM);
+    sigaddset(&stop_set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
     if (store_open(app.cfg.db_path, &app.store) < 0)
         return 1;
+    store_set_readers(app.store, (int)app.cfg.db_readers);
     if (optind < argc) {
         int rc = strcmp(argv[optind], "migrate") == 0 && optind + 1 < argc ? migrate_cmd(argv[optind + 1]) : 2;
         if (rc == 2 && strcmp(argv[optind], "migrate") != 0)
@@ -129,10 +136,6 @@ int main(int argc, char **argv)
         atomic_store(&app.canada_only, strcmp(flag, "true") == 0);
     app.started_at_us = clock_wall_us();
 
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     ratelimit_init(app.cfg.rate_limit_requests, app.cfg.rate_limit_window_sec);
@@ -148,9 +151,10 @@ int main(int argc, char **argv)
     log_info("xcelsiord %s listening on http://%s:%d (env=%s, db=%s)", XC_VERSION, app.cfg.host,
              http_port(http), app.cfg.env_name, app.cfg.db_path);
     loops_start();
-    while (!stop_signal)
-        pause();
-    log_info("shutting down (signal %d): finishing in-flight requests", (int)stop_signal);
+    int sig = 0;
+    while (sigwait(&stop_set, &sig) != 0)
+        ;
+    log_info("shutting down (signal %d): finishing in-flight requests", sig);
     atomic_store(&app.stopping, true);
     loops_stop();
     http_stop(http);

@@ -13,12 +13,14 @@
 #include "server/app.h"
 #include "server/metrics.h"
 #include "server/http.h"
+#include "server/loops.h"
 #include "server/sse.h"
 
 /* Per-thread: transactions are never shared between threads (the store lock serialises them). */
 static _Thread_local json_t *pending_sse;
 static _Thread_local int pending_events;
 static _Thread_local struct req *deferred;
+static _Thread_local bool pending_kick;
 
 /* Waiters of not-yet-committed epochs: SSE messages to publish and parked connections to
  * resume. Guarded by wait_mu; an MHD suspend/resume happens only with it held. */
@@ -26,6 +28,7 @@ struct waiter {
     struct waiter *next;
     uint64_t epoch;
     json_t *msgs;                 /* or NULL */
+    bool kick;                    /* wake the queue loop once durable */
     struct MHD_Connection *conn;  /* or NULL */
 };
 static pthread_mutex_t wait_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -64,6 +67,8 @@ static void on_commit(void *ctx, uint64_t epoch, int rc)
         done = w->next;
         if (w->msgs && rc == 0)
             publish(w->msgs);
+        if (w->kick && rc == 0)
+            loops_kick();
         json_decref(w->msgs);
         free(w);
     }
@@ -103,27 +108,38 @@ bool tx_park(struct req *r)
     return true;
 }
 
+void tx_sync(void)
+{
+    if (deferred && deferred->wait_epoch)
+        store_epoch_wait(g_app->store, deferred->wait_epoch);
+}
+
 int tx_commit_result(struct req *r)
 {
     int rc = 0;
     return store_epoch_poll(g_app->store, r->wait_epoch, &rc) ? rc : XC_EDB;
 }
 
-/* Publishes msgs once epoch is durable (now, if it already is). Steals msgs. */
-static void publish_after(uint64_t epoch, json_t *msgs)
+/* Publishes msgs (and wakes the queue loop when kick) once epoch is durable (now, if it already
+ * is). Steals msgs. */
+static void publish_after(uint64_t epoch, json_t *msgs, bool kick)
 {
     int rc;
     pthread_mutex_lock(&wait_mu);
     if (epoch == 0 || store_epoch_poll(g_app->store, epoch, &rc)) {
         pthread_mutex_unlock(&wait_mu);
-        if (epoch == 0 || rc == 0)
+        if (epoch == 0 || rc == 0) {
             publish(msgs);
+            if (kick)
+                loops_kick();
+        }
         json_decref(msgs);
         return;
     }
     struct waiter *w = xcalloc(1, sizeof *w);
     w->epoch = epoch;
     w->msgs = msgs;
+    w->kick = kick;
     w->next = waiters;
     waiters = w;
     pthread_mutex_unlock(&wait_mu);
@@ -135,6 +151,7 @@ int tx_begin(void)
     if (rc == 0) {
         pending_sse = json_array();
         pending_events = 0;
+        pending_kick = false;
     }
     return rc;
 }
@@ -156,7 +173,8 @@ int tx_commit(void)
         return rc;
     }
     metrics_add_events(pending_events);
-    publish_after(epoch, msgs);
+    publish_after(epoch, msgs, pending_kick);
+    pending_kick = false;
     return 0;
 }
 
@@ -165,6 +183,14 @@ void tx_rollback(void)
     store_tx_rollback(g_app->store);
     json_decref(pending_sse);
     pending_sse = NULL;
+}
+
+void tx_kick_scheduler(void)
+{
+    if (pending_sse)
+        pending_kick = true;
+    else
+        loops_kick();
 }
 
 void tx_sse(const char *event, json_t *data)

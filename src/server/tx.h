@@ -17,6 +17,8 @@ void tx_rollback(void);
  * no reals. Returns 0 or a negative error. */
 int tx_event(const char *event_type, const char *entity_type, const char *entity_id, const char *actor,
              json_t *data);
+/* Wakes the queue loop once the open transaction is durable (new work or freed capacity). */
+void tx_kick_scheduler(void);
 /* Queues an SSE message for after the commit. data is stolen. */
 void tx_sse(const char *event, json_t *data);
 
@@ -31,6 +33,9 @@ void tx_defer_end(void);
 /* Suspends r's connection until its epoch commits. Returns false when it already has (answer
  * now). Call from the request's access handler. */
 bool tx_park(struct req *r);
+/* Waits until every transaction this request committed so far is durable and visible to the
+ * read-only connections (a no-op outside a deferred request: tx_commit already waited). */
+void tx_sync(void);
 /* The result of the commit r waited for (0 or XC_EDB). */
 int tx_commit_result(struct req *r);
 /* Installs the commit hook that resumes parked requests and publishes their events. */

@@ -513,3 +513,62 @@ Test(sched, random_pass_matches_linear_reference)
             cr_assert_eq(h[i].free_mgb, ref[i].free_mgb);
     }
 }
+
+/* Backfill: a job that cannot fit never blocks the ones behind it. */
+Test(sched, backfill_past_unplaceable_head)
+{
+    struct sched_host h[1] = {H("h24", 24)};
+    struct sched_job j[3] = {Jb("big1", 80), Jb("big2", 80), Jb("small", 1)};
+    j[0].priority = j[1].priority = 3;
+    int pl[3];
+    char *rs[3];
+    cr_assert_eq(pass(h, 1, j, 3, &none, pl, rs), 1);
+    cr_assert(pl[0] < 0 && pl[1] < 0 && pl[2] == 0);
+    cr_assert(rs[0] && rs[1] && !rs[2]);
+    free(rs[0]);
+    free(rs[1]);
+}
+
+/* The starvation guard: an aged job that would fit once a host drains reserves that host; a
+ * younger job behind it is not placed there, one in front of it is, and the host's free VRAM is
+ * left as it was (the reservation holds nothing real). Without the guard the young job backfills. */
+Test(sched, aged_job_reserves_the_host_it_waits_for)
+{
+    struct sched_host h[2] = {H("drain", 24), H("tiny", 2)};
+    h[0].free_mgb = GB(16); /* 8 GB running */
+    struct sched_job j[3] = {Jb("old-big", 20), Jb("young", 8), Jb("young-tiny", 2)};
+    j[0].submitted_at_us = 0;
+    j[1].submitted_at_us = j[2].submitted_at_us = 700 * 1000000LL;
+    struct sched_opts o = {.reserve_after_us = 600 * 1000000LL, .now_us = 700 * 1000000LL};
+    int pl[3];
+    char *rs[3];
+    cr_assert_eq(pass(h, 2, j, 3, &o, pl, rs), 1);
+    cr_assert_eq(pl[0], -1);
+    cr_assert_eq(pl[1], -1, "the reserved host must not take a younger job");
+    cr_assert_eq(pl[2], 1, "other hosts still backfill");
+    cr_assert(rs[0] && strstr(rs[0], "drain") && strstr(rs[0], "reserved"), "%s", rs[0]);
+    cr_assert_eq(h[0].free_mgb, GB(16));
+    free(rs[0]);
+    free(rs[1]);
+    /* Not aged yet: plain backfill. */
+    h[1].free_mgb = GB(2);
+    o.now_us = 100 * 1000000LL;
+    cr_assert_eq(pass(h, 2, j, 3, &o, pl, rs), 2);
+    cr_assert(pl[1] == 0 && pl[2] >= 0);
+    free(rs[0]);
+}
+
+/* A job no host could ever hold reserves nothing. */
+Test(sched, aged_job_too_big_for_every_host_reserves_nothing)
+{
+    struct sched_host h[1] = {H("h24", 24)};
+    struct sched_job j[2] = {Jb("huge", 80), Jb("small", 8)};
+    j[1].submitted_at_us = 2;
+    struct sched_opts o = {.reserve_after_us = 1, .now_us = 1000000000LL};
+    int pl[2];
+    char *rs[2];
+    cr_assert_eq(pass(h, 1, j, 2, &o, pl, rs), 1);
+    cr_assert(pl[0] == -1 && pl[1] == 0);
+    cr_assert(strstr(rs[0], "80.0 GB"), "%s", rs[0]);
+    free(rs[0]);
+}
