@@ -4,7 +4,9 @@
 #  2. scheduler through the store: load + place + one durable commit
 #  3. HTTP (wrk, loopback, 50 connections): GET /healthz, durable POST /job, GET /hosts (1,000 hosts)
 #  4. xcelsiord peak RSS while serving that load with 10,000 hosts and 100,000 jobs stored
-#  5. agent footprint (when bench/agent_footprint.sh exists)
+#  5. scheduler and store at scale through the API: 10,000 heartbeating hosts, 100,000 jobs, the
+#     queue loop on (bench/api_scale.py: drain time, /healthz and /job p99 meanwhile, list pages)
+#  6. agent footprint (when bench/agent_footprint.sh exists)
 set -uo pipefail
 BUILD=${1:-build-bench}
 cd "$(dirname "$0")/.."
@@ -78,6 +80,14 @@ wrk -t2 -c50 -d${DUR}s "$URL/healthz" >/dev/null
 wrk -t2 -c50 -d${DUR}s -s "$TMP/post.lua" "$URL/job" >/dev/null
 curl -s -XPOST "$URL/queue/process" >/dev/null
 echo "xcelsiord peak RSS (10k hosts, 100k+ jobs, after load): $(peak_rss)"
+kill $SRV; wait $SRV 2>/dev/null
+
+echo
+echo "== scale through the API: 10,000 heartbeating hosts, 100,000 jobs, queue loop on =="
+rm -f "$TMP"/x.db*
+XCELSIOR_QUEUE_INTERVAL=5 start_server
+/usr/bin/python3 bench/api_scale.py "$URL" "${BENCH_HOSTS:-10000}" "${BENCH_JOBS:-100000}"
+echo "xcelsiord peak RSS: $(peak_rss)"
 kill $SRV; wait $SRV 2>/dev/null
 
 if [ -x bench/agent_footprint.sh ]; then
