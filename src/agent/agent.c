@@ -57,6 +57,7 @@ struct agent {
     struct agent_config *cfg;
     pthread_t main_thread;
     pthread_mutex_t mu;
+    struct fw_host_state fw_host; /* host firewall state this agent added; removed on the way out */
     struct nvml_ctx gpu;
     struct nvml_thermal thermal;
     struct mining_detector mining;
@@ -1422,7 +1423,7 @@ static void setup_egress(struct agent *a)
                   "jobs are accepted", err);
         return;
     }
-    fw_host_setup(c->job_subnet, c->egress_masquerade, c->work_dir);
+    fw_host_setup(c->job_subnet, c->egress_masquerade, c->work_dir, &a->fw_host);
     /* The first resolution happens before any job can start. */
     char **names = fw_allow_hostnames(c->egress_allowlist, c->egress_extra_hosts);
     bool literal_only = true;
@@ -1617,6 +1618,7 @@ int agent_run(struct agent_config *cfg)
     status = 0;
     log_info("agent stopped");
 out:
+    fw_host_teardown(&a->fw_host); /* after the jobs are stopped: nothing routes through it now */
     agent_http_free(a->http);
     docker_free(a->docker);
     nvml_close(&a->gpu);

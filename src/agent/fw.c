@@ -518,9 +518,27 @@ int fw_selftest(const char *workdir, char *err, size_t errlen)
     return rc;
 }
 
-int fw_host_setup(const char *subnet, bool masquerade, const char *workdir)
+/* The DOCKER-USER accepts for job interfaces (iptables rule specifications). */
+static const char *const docker_user_rules[2][12] = {
+    {"-i", "xcjh+", "-j", "ACCEPT", NULL},
+    {"-o", "xcjh+", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT", NULL},
+};
+
+/* Runs `iptables <op> DOCKER-USER <rule i>`; returns 0 when it exits 0. */
+static int docker_user_rule(const char *op, size_t i)
+{
+    const char *argv[16] = {"iptables", op, "DOCKER-USER"};
+    size_t k = 3;
+    for (size_t j = 0; docker_user_rules[i][j]; j++, k++)
+        argv[k] = docker_user_rules[i][j];
+    argv[k] = NULL;
+    return run(argv, NULL, 0);
+}
+
+int fw_host_setup(const char *subnet, bool masquerade, const char *workdir, struct fw_host_state *st)
 {
     int rc = 0;
+    *st = (struct fw_host_state){0};
     FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "re");
     if (f) {
         int c = fgetc(f);
@@ -536,25 +554,36 @@ int fw_host_setup(const char *subnet, bool masquerade, const char *workdir)
         if (!nat || nft_file_in(NULL, workdir, nat, err, sizeof err) != 0) {
             log_warn("cannot install the job subnet masquerade: %s", nat ? err : "bad subnet");
             rc = -1;
+        } else {
+            st->nat = true;
         }
         free(nat);
     }
     /* Docker sets the FORWARD policy to drop; its DOCKER-USER chain is where hosts add accepts. */
     const char *chk[] = {"iptables", "-n", "-L", "DOCKER-USER", NULL};
     if (run(chk, NULL, 0) == 0) {
-        const char *rules[][12] = {
-            {"-i", "xcjh+", "-j", "ACCEPT", NULL},
-            {"-o", "xcjh+", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT", NULL},
-        };
         for (size_t i = 0; i < 2; i++) {
-            const char *c[16] = {"iptables", "-C", "DOCKER-USER"}, *a[16] = {"iptables", "-I", "DOCKER-USER"};
-            size_t k = 3;
-            for (size_t j = 0; rules[i][j]; j++, k++)
-                c[k] = a[k] = rules[i][j];
-            c[k] = a[k] = NULL;
-            if (run(c, NULL, 0) != 0 && run(a, NULL, 0) != 0)
+            if (docker_user_rule("-C", i) == 0)
+                continue; /* already there (another agent's, or the host's own): not ours to remove */
+            if (docker_user_rule("-I", i) == 0)
+                st->docker_user[i] = true;
+            else
                 log_warn("cannot add the DOCKER-USER accept rule for job interfaces");
         }
     }
     return rc;
+}
+
+void fw_host_teardown(struct fw_host_state *st)
+{
+    if (st->nat) {
+        const char *argv[] = {"nft", "delete", "table", "ip", "xcelsior_nat", NULL};
+        char err[256] = "";
+        if (run(argv, err, sizeof err) != 0)
+            log_warn("cannot remove the job subnet masquerade (table ip xcelsior_nat): %s", err);
+    }
+    for (size_t i = 0; i < 2; i++)
+        if (st->docker_user[i] && docker_user_rule("-D", i) != 0)
+            log_warn("cannot remove the DOCKER-USER accept rule for job interfaces");
+    *st = (struct fw_host_state){0};
 }

@@ -71,9 +71,18 @@ void fw_remove_netns(const char *job_id, int attempt);
 /* Checks that egress enforcement is possible here (root, `nft` and `ip` runnable, a scratch
  * namespace can be created and given a ruleset). Returns 0 or -1 with err. */
 int fw_selftest(const char *workdir, char *err, size_t errlen);
+/* What fw_host_setup() put on the host, so that fw_host_teardown() removes exactly that. */
+struct fw_host_state {
+    bool nat;            /* the xcelsior_nat table */
+    bool docker_user[2]; /* the two DOCKER-USER accept rules, when this agent inserted them */
+};
+
 /* One-time host preparation: forwarding, masquerade of the job subnet, DOCKER-USER accepts
- * for the job interfaces when that chain exists. Best effort; returns -1 when the NAT table
- * could not be loaded. */
-int fw_host_setup(const char *subnet, bool masquerade, const char *workdir);
+ * for the job interfaces when that chain exists. Records what it added in *st. Best effort;
+ * returns -1 when the NAT table could not be loaded. */
+int fw_host_setup(const char *subnet, bool masquerade, const char *workdir, struct fw_host_state *st);
+/* Removes what fw_host_setup() added (the NAT table, the DOCKER-USER rules) and clears *st.
+ * net.ipv4.ip_forward stays on: other services may have come to rely on it since. */
+void fw_host_teardown(struct fw_host_state *st);
 
 #endif

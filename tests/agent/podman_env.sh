@@ -3,7 +3,9 @@
 #   podman (runc, cgroupfs, bounded ulimits) serving the Docker Engine API on a unix socket, and a
 #   locally imported busybox-static image (nothing is pulled from any registry).
 # Usage: eval "$(tests/agent/podman_env.sh)"   — prints shell assignments:
-#   XC_PODMAN_DIR, XC_PODMAN_SOCK, XCELSIOR_DOCKER_HOST, XC_TEST_IMAGE, CONTAINERS_CONF
+#   XC_PODMAN_DIR, XC_PODMAN_SOCK, XCELSIOR_DOCKER_HOST, XC_TEST_IMAGE, CONTAINERS_CONF, and
+#   XC_PODMAN_STARTED_PID when this call started the API service (empty when one was already
+#   answering): whoever gets a pid there owns that service and stops it (by that pid) when done.
 #   tests/agent/podman_env.sh --stop           — stops the API service it started.
 # XC_PODMAN_DIR (default /tmp/xc-podman) holds the config, the socket, the pid file and the log.
 set -euo pipefail
@@ -69,6 +71,7 @@ ping_sock() {
   [ "$(curl -s --max-time 2 --unix-socket "$SOCK" http://d/_ping 2>/dev/null || true)" = "OK" ]
 }
 
+STARTED=
 if ! ping_sock; then
   if [ -f "$DIR/service.pid" ]; then
     old=$(cat "$DIR/service.pid")
@@ -79,7 +82,8 @@ if ! ping_sock; then
   fi
   rm -f "$SOCK"
   setsid podman system service --time=0 "unix://$SOCK" >>"$DIR/service.log" 2>&1 < /dev/null &
-  echo $! > "$DIR/service.pid"
+  STARTED=$!
+  echo "$STARTED" > "$DIR/service.pid"
   for _ in $(seq 1 100); do
     ping_sock && break
     sleep 0.1
@@ -93,4 +97,5 @@ XC_PODMAN_SOCK=$SOCK
 XCELSIOR_DOCKER_HOST=unix://$SOCK
 XC_TEST_IMAGE=$IMAGE
 CONTAINERS_CONF=$DIR/containers.conf
+XC_PODMAN_STARTED_PID=$STARTED
 OUT

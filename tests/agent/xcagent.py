@@ -37,6 +37,62 @@ def podman_env():
     return env
 
 
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return None
+
+
+def pid_alive(pid):
+    """True while pid exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def stop_podman_service(env, timeout=15):
+    """Stops the podman API service that podman_env() started for this caller, by its pid and only
+    when that pid still is that service (never one started by someone else).  Returns the pid it
+    stopped, or None when this caller started none."""
+    pid = env.get("XC_PODMAN_STARTED_PID")
+    if not pid:
+        return None
+    pid = int(pid)
+    cl = _cmdline(pid)
+    if cl and "podman" in cl and env["XC_PODMAN_SOCK"] in cl:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.time() + timeout
+        while pid_alive(pid) and time.time() < deadline:
+            time.sleep(0.1)
+        if pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+            while pid_alive(pid) and time.time() < deadline + 5:
+                time.sleep(0.1)
+    pidfile = os.path.join(env["XC_PODMAN_DIR"], "service.pid")
+    try:
+        with open(pidfile) as f:
+            mine = f.read().strip() == str(pid)
+    except OSError:
+        mine = False
+    if mine:
+        for p in (pidfile, env["XC_PODMAN_SOCK"]):
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+    return pid
+
+
+def nat_table():
+    """The text of `nft list table ip xcelsior_nat`, or "" when there is none."""
+    r = subprocess.run(["nft", "list", "table", "ip", "xcelsior_nat"], capture_output=True, text=True, timeout=30)
+    return r.stdout if r.returncode == 0 else ""
+
+
 def engine(env, method, path, **kw):
     """A raw Docker Engine API call through the podman socket (curl, unix socket)."""
     args = ["curl", "-s", "-X", method, "--unix-socket", env["XC_PODMAN_SOCK"], "http://d/v1.41" + path]
