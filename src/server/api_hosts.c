@@ -297,53 +297,87 @@ reply:
     json_decref(report);
 }
 
-/* The operator's host listings are cached as rendered bodies, keyed by the store's host
- * version: a listing is rebuilt only after some host changed. */
 static pthread_mutex_t list_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct {
     uint64_t version;
     struct shared_body *body;
 } list_cache[4];
 
-static char *render_host_list(bool active_only, bool canada, const char *only_host, size_t *len, int *rc)
+#define HOST_PAGE_MAX 5000
+
+/* One page of the host list, in registered_at, host_id order (keyset: rows after the cursor). */
+struct host_page {
+    bool active_only, canada;
+    const char *only_host; /* an agent sees its own host only */
+    int64_t after_registered;
+    const char *after_id;
+    int limit;
+};
+
+static char *render_host_list(const struct host_page *pg, size_t *len, int *rc)
 {
     struct host *hosts = NULL;
     size_t n = 0;
-    if ((*rc = store_host_list(g_app->store, active_only, &hosts, &n)) < 0)
+    int64_t counts[3] = {0, 0, 0};
+    if (pg->canada)
+        *rc = store_host_list(g_app->store, true, &hosts, &n);
+    else if ((*rc = store_host_counts(g_app->store, counts)) == 0)
+        *rc = store_host_page(g_app->store, pg->active_only, pg->after_registered, pg->after_id, pg->limit, &hosts, &n);
+    if (*rc < 0)
         return NULL;
-    json_t *arr = json_array();
+    json_t *arr = json_array(), *next = json_null();
+    if (!pg->canada && n > 0 && (int)n == pg->limit) {
+        char *c = xasprintf("%lld.%s", (long long)hosts[n - 1].registered_at, hosts[n - 1].host_id);
+        next = json_string(c);
+        free(c);
+    }
     for (size_t i = 0; i < n; i++) {
-        bool visible = !only_host || strcmp(only_host, hosts[i].host_id) == 0;
-        if (visible && (!canada || strcmp(hosts[i].country, "CA") == 0))
+        bool visible = !pg->only_host || strcmp(pg->only_host, hosts[i].host_id) == 0;
+        if (visible && (!pg->canada || strcmp(hosts[i].country, "CA") == 0))
             json_array_append_new(arr, view_host(&hosts[i]));
         host_free(&hosts[i]);
     }
     free(hosts);
-    json_t *out = json_pack("{s:b,s:o}", "ok", 1, "hosts", arr);
+    int64_t total = pg->only_host || pg->canada ? (int64_t)json_array_size(arr)
+                                                : pg->active_only ? counts[1] : counts[0] + counts[1] + counts[2];
+    json_t *out = json_pack("{s:b,s:o,s:I,s:o}", "ok", 1, "hosts", arr, "total", (json_int_t)total, "next_cursor", next);
     char *body = jsonx_dump(out, len);
     json_decref(out);
     return body;
 }
 
-static void reply_host_list(struct req *r, bool active_only, bool canada)
+/* Renders the page fresh (agents, later pages, other sizes). */
+static void reply_host_page(struct req *r, const struct host_page *pg)
 {
     int rc = 0;
     size_t len;
-    if (r->who.kind == PRINCIPAL_AGENT) {
-        char *body = render_host_list(active_only, canada, r->who.host_id, &len, &rc);
-        if (!body) {
-            reply_status(r, rc, "host list failed");
-            return;
-        }
-        reply_raw(r, 200, "application/json; charset=utf-8", body, len);
-        free(body);
+    char *body = render_host_list(pg, &len, &rc);
+    if (!body) {
+        reply_status(r, rc, "host list failed");
         return;
     }
-    int slot = (active_only ? 1 : 0) + (canada ? 2 : 0);
+    reply_raw(r, 200, "application/json; charset=utf-8", body, len);
+    free(body);
+}
+
+/* The operator's first pages of the default size are cached as rendered bodies, keyed by the
+ * store's host version: such a page is rebuilt only after some host write was committed. */
+static void reply_host_list(struct req *r, const struct host_page *pg)
+{
+    int rc = 0;
+    size_t len;
+    if (r->who.kind == PRINCIPAL_AGENT || pg->after_id || pg->limit != HOST_PAGE_MAX) {
+        struct host_page own = *pg;
+        if (r->who.kind == PRINCIPAL_AGENT)
+            own.only_host = r->who.host_id;
+        reply_host_page(r, &own);
+        return;
+    }
+    int slot = (pg->active_only ? 1 : 0) + (pg->canada ? 2 : 0);
     pthread_mutex_lock(&list_mu);
     uint64_t v = store_hosts_version(g_app->store);
     if (!list_cache[slot].body || list_cache[slot].version != v) {
-        char *body = render_host_list(active_only, canada, NULL, &len, &rc);
+        char *body = render_host_list(pg, &len, &rc);
         if (!body) {
             pthread_mutex_unlock(&list_mu);
             reply_status(r, rc, "host list failed");
@@ -359,15 +393,33 @@ static void reply_host_list(struct req *r, bool active_only, bool canada)
 
 void h_hosts_list(struct req *r)
 {
-    bool active_only;
-    if (req_query_bool(r, "active_only", true, &active_only) < 0)
+    struct host_page pg = {0};
+    int64_t limit;
+    char after[65];
+    if (req_query_bool(r, "active_only", true, &pg.active_only) < 0 ||
+        req_query_int(r, "limit", HOST_PAGE_MAX, 1, HOST_PAGE_MAX, &limit) < 0)
         return;
-    reply_host_list(r, active_only, false);
+    pg.limit = (int)limit;
+    const char *cursor = req_query(r, "cursor");
+    if (cursor) {
+        char *dot = NULL;
+        long long at = strtoll(cursor, &dot, 10);
+        size_t n = dot && *dot == '.' ? strlen(dot + 1) : 0;
+        if (!dot || dot == cursor || *dot != '.' || n == 0 || n >= sizeof after || !valid_host_id(dot + 1)) {
+            reply_invalid(r, "query", "cursor", "pattern", "must be a next_cursor value from a previous page");
+            return;
+        }
+        memcpy(after, dot + 1, n + 1);
+        pg.after_registered = at;
+        pg.after_id = after;
+    }
+    reply_host_list(r, &pg);
 }
 
 void h_hosts_ca(struct req *r)
 {
-    reply_host_list(r, true, true);
+    struct host_page pg = {.active_only = true, .canada = true, .limit = HOST_PAGE_MAX};
+    reply_host_list(r, &pg);
 }
 
 void h_hosts_check(struct req *r)

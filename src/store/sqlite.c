@@ -54,6 +54,8 @@ enum stmt_id {
     ST_HOST_DEL,
     ST_HOST_ALL,
     ST_HOST_ACTIVE,
+    ST_HOST_PAGE,
+    ST_HOST_PAGE_ACTIVE,
     ST_HOST_COUNT,
     ST_JOB_GET,
     ST_JOB_PUT,
@@ -96,6 +98,10 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_HOST_DEL] = "DELETE FROM hosts WHERE host_id=?",
     [ST_HOST_ALL] = "SELECT " HOST_COLS " FROM hosts ORDER BY registered_at, host_id",
     [ST_HOST_ACTIVE] = "SELECT " HOST_COLS " FROM hosts WHERE status='active' ORDER BY registered_at, host_id",
+    [ST_HOST_PAGE] = "SELECT " HOST_COLS " FROM hosts WHERE (registered_at, host_id) > (?1, ?2) "
+                     "ORDER BY registered_at, host_id LIMIT ?3",
+    [ST_HOST_PAGE_ACTIVE] = "SELECT " HOST_COLS " FROM hosts WHERE status='active' AND (registered_at, host_id) > "
+                            "(?1, ?2) ORDER BY registered_at, host_id LIMIT ?3",
     [ST_HOST_COUNT] = "SELECT coalesce(sum(status='pending'),0), coalesce(sum(status='active'),0), "
                       "coalesce(sum(status='dead'),0) FROM hosts",
     [ST_JOB_GET] = "SELECT " JOB_COLS " FROM jobs WHERE job_id=?",
@@ -379,6 +385,22 @@ int store_host_list(struct store *s, bool active_only, struct host **out, size_t
     sq_acquire(s, SQ_READ);
     sqlite3_stmt *q = stmt(s, active_only ? ST_HOST_ACTIVE : ST_HOST_ALL);
     int rc = q ? collect(s, q, sizeof **out, host_read_v, (void **)out, n, "host list") : XC_EDB;
+    sq_release(s);
+    return rc;
+}
+
+int store_host_page(struct store *s, bool active_only, int64_t after_registered, const char *after_id, int limit,
+                    struct host **out, size_t *n)
+{
+    sq_acquire(s, SQ_READ);
+    sqlite3_stmt *q = stmt(s, active_only ? ST_HOST_PAGE_ACTIVE : ST_HOST_PAGE);
+    int rc = XC_EDB;
+    if (q) {
+        sqlite3_bind_int64(q, 1, after_id ? after_registered : INT64_MIN);
+        bind_text(q, 2, after_id ? after_id : "");
+        sqlite3_bind_int(q, 3, limit > 0 ? limit : -1);
+        rc = collect(s, q, sizeof **out, host_read_v, (void **)out, n, "host page");
+    }
     sq_release(s);
     return rc;
 }

@@ -58,6 +58,10 @@ int store_host_delete(struct store *s, const char *host_id);
 /* All hosts (active_only: status active), by registered_at then host_id. Caller frees each row
  * with host_free and the array with free(). */
 int store_host_list(struct store *s, bool active_only, struct host **out, size_t *n);
+/* A keyset page of hosts in the same order: rows after (after_registered, after_id) (after_id
+ * NULL = from the start), at most limit (<= 0: all). Caller frees as for store_host_list. */
+int store_host_page(struct store *s, bool active_only, int64_t after_registered, const char *after_id, int limit,
+                    struct host **out, size_t *n);
 /* Hosts by status: counts[0] pending, [1] active, [2] dead. */
 int store_host_counts(struct store *s, int64_t counts[3]);
 /* A counter that changes with every host write (for response caches). */

@@ -292,3 +292,25 @@ def test_bad_cursors_are_422(api):
         assert r.status_code == 422, (bad, r.text)
     r = api.get("/jobs", params={"cursor": "1.abc", "offset": 5})
     assert r.status_code == 422
+
+
+def test_host_list_pages(api):
+    for i in range(7):
+        api.host_up(f"pg-{i}", ip=f"127.0.0.{60 + i}")
+    api.reg("pg-pending", ip="127.0.0.70")
+    full = api.get("/hosts?active_only=false").json()
+    assert full["total"] == 8 and len(full["hosts"]) == 8 and full["next_cursor"] is None
+    seen, cursor = [], None
+    while True:
+        b = api.get("/hosts?active_only=false&limit=3" + (f"&cursor={cursor}" if cursor else "")).json()
+        assert b["total"] == 8
+        seen += [h["host_id"] for h in b["hosts"]]
+        cursor = b["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [h["host_id"] for h in full["hosts"]]
+    act = api.get("/hosts?limit=5").json()
+    assert act["total"] == 7 and len(act["hosts"]) == 5 and act["next_cursor"]
+    assert api.get("/hosts", params={"cursor": "nope"}).status_code == 422
+    assert api.get("/hosts", params={"limit": 0}).status_code == 422
+    assert api.get("/hosts", params={"limit": 5001}).status_code == 422
