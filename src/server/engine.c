@@ -1,5 +1,6 @@
 #include "server/engine.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,9 +318,13 @@ static void fill_sched_host(struct sched_host *sh, const struct host *h)
 }
 
 /* Avoid-list host ids still inside the 600 s window. Returns an array of strings borrowed from
- * *holder (caller json_decref's it and frees the array). */
+ * *holder (caller json_decref's it and frees the array); NULL (and no holder) when there are none. */
 static const char **avoid_list(const char *avoid_json, int64_t now, json_t **holder, int *n)
 {
+    *n = 0;
+    *holder = NULL;
+    if (!avoid_json)
+        return NULL;
     json_t *a = jx_parse_or(avoid_json, json_array());
     const char **out = xcalloc(json_array_size(a) + 1, sizeof *out);
     size_t i;
@@ -423,7 +428,7 @@ static int set_hold(struct job_brief *b, const char *hold, const char *pending, 
 {
     bool newly = strcmp(b->hold_reason, hold) != 0;
     *wrote = false;
-    if (!newly && (strcmp(b->pending_reason, pending) == 0 || *refresh_left <= 0))
+    if (!newly && (b->pending_hash == job_reason_hash(pending) || *refresh_left <= 0))
         return 0;
     if (!newly)
         (*refresh_left)--;
@@ -533,7 +538,10 @@ int engine_queue_pass(bool canada, json_t *assigned)
         tx_sse("queue_processed", json_pack("{s:I}", "assigned_count", (json_int_t)placed));
         metrics_add_placements((int64_t)placed, clock_mono_us() - t0);
     }
+    bool large = p.nj > 10000;
     pass_free(&p);
+    if (large)
+        malloc_trim(0); /* a pass over a large queue: give its arrays back to the system */
     pthread_mutex_unlock(&pass_mu);
     return rc;
 }

@@ -55,3 +55,11 @@ int64_t host_free_mgb(const struct host *h)
     int64_t v = h->reported_free_mgb < cap ? h->reported_free_mgb : cap;
     return v > 0 ? v : 0;
 }
+
+uint64_t job_reason_hash(const char *reason)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *c = (const unsigned char *)(reason ? reason : ""); *c; c++)
+        h = (h ^ *c) * 1099511628211ULL;
+    return h;
+}

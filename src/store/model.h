@@ -75,9 +75,9 @@ struct job {
 };
 
 /* The columns scheduling needs of a queued job (a narrow read of the queue). */
+/* What a queue pass needs of a queued job: kept small, a pass holds the whole queue. */
 struct job_brief {
     char job_id[33];
-    char name[129];
     int priority;
     int64_t submitted_at;
     int num_gpus;
@@ -87,9 +87,11 @@ struct job_brief {
     int64_t max_bid;
     char owner[72];
     char hold_reason[32];
-    char pending_reason[256];
-    char *avoid_hosts; /* JSON array text, owned */
+    uint64_t pending_hash; /* job_reason_hash of the stored pending_reason */
+    char *avoid_hosts;     /* JSON array text, owned; NULL when empty */
 };
+/* A 64-bit FNV-1a hash of a pending reason (to tell whether it changed without keeping it). */
+uint64_t job_reason_hash(const char *reason);
 
 struct lease {
     char lease_id[33];

@@ -114,7 +114,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_JOB_COUNTS] = "SELECT status, n FROM job_status_counts",
     [ST_JOB_ASSIGN] = "UPDATE jobs SET status='assigned', host_id=?2, assigned_at=?3, rate_per_hour=?4, "
                       "vram_reserved_mgb=vram_mgb, hold_reason='', pending_reason='' WHERE job_id=?1 AND status='queued'",
-    [ST_JOB_BRIEF] = "SELECT job_id,name,priority,submitted_at,num_gpus,vram_mgb,trust_tier,spot,max_bid,owner,"
+    [ST_JOB_BRIEF] = "SELECT job_id,'',priority,submitted_at,num_gpus,vram_mgb,trust_tier,spot,max_bid,owner,"
                      "hold_reason,pending_reason,avoid_hosts FROM jobs WHERE status='queued' "
                      "ORDER BY priority DESC, submitted_at, job_id LIMIT ?",
     [ST_JOB_PENDING] = "UPDATE jobs SET hold_reason=?2, pending_reason=?3 WHERE job_id=?1",
@@ -669,7 +669,6 @@ static void brief_read(sqlite3_stmt *q, void *p)
     struct job_brief *b = p;
     memset(b, 0, sizeof *b);
     col_copy(q, 0, b->job_id, sizeof b->job_id);
-    col_copy(q, 1, b->name, sizeof b->name);
     b->priority = sqlite3_column_int(q, 2);
     b->submitted_at = sqlite3_column_int64(q, 3);
     b->num_gpus = sqlite3_column_int(q, 4);
@@ -679,8 +678,9 @@ static void brief_read(sqlite3_stmt *q, void *p)
     b->max_bid = sqlite3_column_int64(q, 8);
     col_copy(q, 9, b->owner, sizeof b->owner);
     col_copy(q, 10, b->hold_reason, sizeof b->hold_reason);
-    col_copy(q, 11, b->pending_reason, sizeof b->pending_reason);
-    b->avoid_hosts = col_dup(q, 12, "[]");
+    b->pending_hash = job_reason_hash((const char *)sqlite3_column_text(q, 11));
+    const unsigned char *avoid = sqlite3_column_text(q, 12);
+    b->avoid_hosts = avoid && strcmp((const char *)avoid, "[]") != 0 ? xstrdup((const char *)avoid) : NULL;
 }
 
 int store_jobs_queued_brief(struct store *s, int limit, struct job_brief **out, size_t *n)

@@ -84,6 +84,8 @@ static int conn_open(struct conn *c, const char *path, bool readonly)
         return XC_EDB;
     }
     sqlite3_busy_timeout(c->db, 5000);
+    /* Page cache per connection: the writer's is larger (it holds the hot index pages). */
+    sqlite3_exec(c->db, readonly ? "PRAGMA cache_size=-2000" : "PRAGMA cache_size=-8000", NULL, NULL, NULL);
     return 0;
 }
 
@@ -330,7 +332,7 @@ int store_open(const char *path, struct store **out)
     /* An in-memory database cannot be shared with reader connections. */
     s->max_readers = (strcmp(path, ":memory:") == 0 || path[0] == '\0') ? 0 : DEFAULT_READERS;
     const char *pragmas = "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                          "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=4000;"
+                          "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4000;"
                           "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL, name TEXT NOT NULL,"
                           " applied_at INTEGER NOT NULL);";
     if (conn_open(&s->writer, path, false) < 0 || conn_exec(&s->writer, pragmas, "initialise") < 0 ||
