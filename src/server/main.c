@@ -12,13 +12,13 @@
 #include "common/log.h"
 #include "core/hashchain.h"
 #include "server/app.h"
-#include "server/billing_svc.h"
-#include "server/engine.h"
-#include "server/http.h"
-#include "server/loops.h"
-#include "server/ratelimit.h"
-#include "server/sse.h"
-#include "server/tx.h"
+#include "server/svc/billing_svc.h"
+#include "server/svc/engine.h"
+#include "server/http/http.h"
+#include "server/svc/loops.h"
+#include "server/http/ratelimit.h"
+#include "server/http/sse.h"
+#include "server/svc/tx.h"
 
 #define EX_CONFIG 78
 

@@ -1,0 +1,178 @@
+/* Jobs: submission, listing, detail, status reports/transitions, requeue, logs. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/errors.h"
+#include "common/jsonx.h"
+#include "common/xalloc.h"
+#include "core/jobstate.h"
+#include "server/app.h"
+#include "server/http/auth.h"
+#include "server/svc/billing_svc.h"
+#include "server/svc/engine.h"
+#include "server/api/handlers.h"
+#include "server/api/jobs_common.h"
+#include "server/http/sse.h"
+#include "server/svc/tx.h"
+#include "server/http/validate.h"
+#include "server/api/views.h"
+
+/* A keyset cursor: "<submitted_at µs>.<job_id>", opaque to clients. Returns 0 or -1 (422 sent). */
+static int parse_cursor(struct req *r, const char *cur, struct job_filter *f, char id[65])
+{
+    char *dot = NULL;
+    long long at = strtoll(cur, &dot, 10);
+    size_t n = dot && *dot == '.' ? strlen(dot + 1) : 0;
+    bool ok = dot && dot != cur && *dot == '.' && at >= 0 && n > 0 && n < 65;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)dot[1 + i]) || dot[1 + i] == '-' || dot[1 + i] == '_';
+    if (!ok) {
+        reply_invalid(r, "query", "cursor", "pattern", "must be a next_cursor value from a previous page");
+        return -1;
+    }
+    memcpy(id, dot + 1, n + 1);
+    f->after_submitted = at;
+    f->after_id = id;
+    return 0;
+}
+
+void h_jobs_list(struct req *r)
+{
+    struct job_filter f = {0};
+    int64_t limit, offset;
+    char after[65];
+    f.status = req_query(r, "status");
+    if (f.status && jobstate_parse(f.status, &(enum jobstate){0}) < 0) {
+        reply_invalid(r, "query", "status", "enum",
+                      "must be one of queued, assigned, leased, running, completed, failed, preempted, cancelled");
+        return;
+    }
+    if (req_query_int(r, "limit", 1000, 1, 5000, &limit) < 0 || req_query_int(r, "offset", 0, 0, INT32_MAX, &offset) < 0)
+        return;
+    const char *cursor = req_query(r, "cursor");
+    if (cursor && offset > 0) {
+        reply_invalid(r, "query", "offset", "exclusive", "use either cursor or offset, not both");
+        return;
+    }
+    if (cursor && parse_cursor(r, cursor, &f, after) < 0)
+        return;
+    f.limit = (int)limit;
+    f.offset = (int)offset;
+    f.host_id = req_query(r, "host_id");
+    f.owner = req_query(r, "owner");
+    if (r->who.kind == PRINCIPAL_AGENT)
+        f.host_id = r->who.host_id;
+    struct job *jobs = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    int rc = store_job_list(g_app->store, &f, &jobs, &n, &total);
+    if (rc < 0) {
+        reply_status(r, rc, "job list failed");
+        return;
+    }
+    json_t *arr = json_array(), *next = json_null();
+    if (n > 0 && (int64_t)n == limit) {
+        char *c = xasprintf("%lld.%s", (long long)jobs[n - 1].submitted_at, jobs[n - 1].job_id);
+        next = json_string(c);
+        free(c);
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(arr, view_job(&jobs[i], false));
+        job_free(&jobs[i]);
+    }
+    free(jobs);
+    reply_ok(r, 200, json_pack("{s:o,s:I,s:o}", "jobs", arr, "total", (json_int_t)total, "next_cursor", next));
+}
+
+void h_job_get(struct req *r)
+{
+    struct job j;
+    if (jobs_load_visible(r, 0, &j) < 0)
+        return;
+    reply_ok(r, 200, json_pack("{s:o}", "job", view_job(&j, false)));
+    job_free(&j);
+}
+
+void h_job_patch(struct req *r)
+{
+    const char *status, *host_id = NULL, *reason = NULL;
+    int64_t exit_code = 0;
+    int has_exit;
+    if (req_parse_json(r) < 0 || v_str(r, "status", true, 1, 64, &status) < 0 ||
+        v_str(r, "host_id", false, 0, 64, &host_id) < 0 ||
+        (has_exit = v_int(r, "exit_code", false, INT32_MIN, INT32_MAX, &exit_code)) < 0 ||
+        v_str(r, "failure_reason", false, 0, 500, &reason) < 0)
+        return;
+    struct job j;
+    if (jobs_load_any(r, 0, &j) < 0)
+        return;
+    enum jobstate to;
+    if (jobstate_parse(status, &to) < 0) {
+        reply_error(r, 400,
+                    "Invalid status '%.64s' for job %s — must be one of (queued, assigned, leased, running, completed, "
+                    "failed, preempted, cancelled)",
+                    status, j.job_id);
+        job_free(&j);
+        return;
+    }
+    struct trans_opts o = {.has_exit_code = has_exit == 1, .exit_code = (int)exit_code, .reason = reason};
+    jobs_apply_transition(r, &j, to, host_id, &o);
+    job_free(&j);
+}
+
+void h_job_requeue(struct req *r)
+{
+    struct job j;
+    if (jobs_load_visible(r, 0, &j) < 0)
+        return;
+    jobs_manual_requeue(r, &j);
+    job_free(&j);
+}
+
+struct log_ctx {
+    json_t *arr;
+    bool sse;
+    const char *job_id;
+};
+
+static void log_line(void *ctx, int64_t ts, const char *level, const char *line)
+{
+    struct log_ctx *c = ctx;
+    json_t *o = c->sse ? json_pack("{s:s,s:o,s:s,s:s}", "job_id", c->job_id, "timestamp", jx_ts(ts), "line", line,
+                                   "level", level)
+                       : json_pack("{s:o,s:s,s:s}", "timestamp", jx_ts(ts), "line", line, "level", level);
+    json_array_append_new(c->arr, o);
+}
+
+void h_job_logs(struct req *r)
+{
+    int64_t limit, total = 0;
+    struct job j;
+    if (req_query_int(r, "limit", 100, 1, 500, &limit) < 0 || jobs_load_visible(r, 0, &j) < 0)
+        return;
+    struct log_ctx c = {json_array(), false, j.job_id};
+    int rc = store_job_logs(g_app->store, j.job_id, (int)limit, log_line, &c, &total);
+    if (rc < 0) {
+        json_decref(c.arr);
+        reply_status(r, rc, "log read failed");
+    } else {
+        reply_ok(r, 200, json_pack("{s:s,s:o,s:I}", "job_id", j.job_id, "logs", c.arr, "total", (json_int_t)total));
+    }
+    job_free(&j);
+}
+
+void h_job_logs_stream(struct req *r)
+{
+    struct job j;
+    if (jobs_load_visible(r, 0, &j) < 0)
+        return;
+    struct log_ctx c = {json_array(), true, j.job_id};
+    store_job_logs(g_app->store, j.job_id, 500, log_line, &c, NULL);
+    sse_reply_stream(r, j.job_id, c.arr, json_pack("{s:s,s:s}", "job_id", j.job_id, "status", "streaming"));
+    enum jobstate st;
+    if (jobstate_parse(j.status, &st) == 0 && jobstate_is_final(st))
+        sse_close_job_streams(j.job_id, 5000000);
+    job_free(&j);
+}

@@ -1,0 +1,693 @@
+#include "server/svc/engine.h"
+
+#include <malloc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/errors.h"
+#include "common/ids.h"
+#include "common/jsonx.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "core/pricing.h"
+#include "core/sched.h"
+#include "server/app.h"
+#include "server/svc/billing_hooks.h"
+#include "server/svc/billing_svc.h"
+#include "server/http/metrics.h"
+#include "server/http/sse.h"
+#include "server/svc/tx.h"
+
+#define SEC 1000000LL
+#define AVOID_WINDOW_US (600 * SEC)
+#define AVOID_MAX 8
+/* A pass plans the whole queue at once, then commits its placements in transactions of at most
+ * PASS_CHUNK writes so that submissions and heartbeats interleave with a long pass. */
+#define PASS_CHUNK 500
+/* Pending reasons that merely changed wording are rewritten for at most this many jobs a pass
+ * (queue order); a job that becomes blocked, or blocked for another cause, always gets its own. */
+#define REASON_REFRESH_MAX 2000
+
+static int host_adjust_reserved(const char *host_id, int64_t delta)
+{
+    if (!host_id[0] || delta == 0)
+        return 0;
+    return store_host_reserve(g_app->store, host_id, delta);
+}
+
+int engine_release_reservation(struct job *j)
+{
+    int rc = host_adjust_reserved(j->host_id, -j->vram_reserved_mgb);
+    j->vram_reserved_mgb = 0;
+    return rc;
+}
+
+/* Adds host_id to the job's avoid list (domain §6 filter 2), keeping the newest 8. */
+static void avoid_add(struct job *j, const char *host_id, int64_t now)
+{
+    json_t *a = jx_parse_or(j->avoid_hosts, json_array());
+    json_array_append_new(a, json_pack("[s,I]", host_id, (json_int_t)now));
+    while (json_array_size(a) > AVOID_MAX)
+        json_array_remove(a, 0);
+    free(j->avoid_hosts);
+    j->avoid_hosts = jsonx_dump(a, NULL);
+    json_decref(a);
+}
+
+static const char *event_type_for(enum jobstate to)
+{
+    switch (to) {
+    case JOB_QUEUED: return "job.requeued";
+    case JOB_ASSIGNED: return "job.assigned";
+    case JOB_LEASED: return "job.lease.granted";
+    case JOB_RUNNING: return "job.running";
+    case JOB_COMPLETED: return "job.completed";
+    case JOB_FAILED: return "job.failed";
+    case JOB_PREEMPTED: return "job.preempted";
+    default: return "job.cancelled";
+    }
+}
+
+static void clear_payload(struct job *j)
+{
+    free(j->command);
+    free(j->environment);
+    j->command = xstrdup("[]");
+    j->environment = xstrdup("{}");
+}
+
+static int grant_lease(struct job *j, int64_t now)
+{
+    struct lease l = {0};
+    ids_hex128(l.lease_id);
+    snprintf(l.job_id, sizeof l.job_id, "%s", j->job_id);
+    snprintf(l.host_id, sizeof l.host_id, "%s", j->host_id);
+    l.granted_at = l.last_renewed = now;
+    l.duration_sec = (int)g_app->cfg.lease_duration_sec;
+    l.expires_at = now + l.duration_sec * SEC;
+    snprintf(l.status, sizeof l.status, "active");
+    int rc = store_lease_put(g_app->store, &l);
+    if (rc < 0)
+        return rc;
+    snprintf(j->lease_id, sizeof j->lease_id, "%s", l.lease_id);
+    tx_sse("lease_granted", json_pack("{s:s,s:s,s:s,s:o}", "job_id", j->job_id, "host_id", j->host_id, "lease_id",
+                                      l.lease_id, "expires_at", jx_ts(l.expires_at)));
+    return 0;
+}
+
+static int end_lease(struct job *j, bool expired)
+{
+    struct lease l;
+    int rc = store_lease_active(g_app->store, j->job_id, &l);
+    if (rc == XC_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        return rc;
+    snprintf(l.status, sizeof l.status, "%s", expired ? "expired" : "released");
+    return store_lease_put(g_app->store, &l);
+}
+
+static void report_add(json_t *report, const char *key, json_t *item)
+{
+    if (!report) {
+        json_decref(item);
+        return;
+    }
+    json_t *a = json_object_get(report, key);
+    if (!a) {
+        a = json_array();
+        json_object_set_new(report, key, a);
+    }
+    json_array_append_new(a, item);
+}
+
+int engine_transition(struct job *j, enum jobstate to, const char *actor, const struct trans_opts *o)
+{
+    static const struct trans_opts none = {0};
+    if (!o)
+        o = &none;
+    enum jobstate from;
+    if (jobstate_parse(j->status, &from) < 0)
+        return XC_EINVAL;
+    /* A pending stop request decides how the attempt ends, whatever ended it: a cancelled job
+     * never comes back through a host loss, a lease expiry or a retry (jobstate_stop_outcome). */
+    enum jobstate_stop stop;
+    struct trans_opts stopped;
+    const char *cause = NULL;
+    if (jobstate_is_active(from) && !jobstate_is_active(to) && jobstate_stop_parse(j->stop_requested, &stop) == 0) {
+        enum jobstate end = jobstate_stop_outcome(stop, to);
+        if (end != to || (stop == JOB_STOP_MINING && end == JOB_FAILED)) {
+            stopped = *o;
+            if (end == JOB_FAILED && (!o->reason || strncmp(o->reason, "mining_detected", 15) != 0))
+                stopped.reason = "mining_detected: stop requested";
+            cause = jobstate_name(to);
+            to = end;
+            o = &stopped;
+        }
+    }
+    int64_t now = app_now();
+    int rc = 0;
+    char host_before[65];
+    snprintf(host_before, sizeof host_before, "%s", j->host_id);
+    json_t *data = json_pack("{s:s,s:s}", "previous_state", j->status, "new_state", jobstate_name(to));
+    if (cause) /* the audit trail says why the attempt did not end as its cause alone would have */
+        json_object_set_new(data, "stop_requested",
+                            json_pack("{s:s,s:s}", "reason", j->stop_requested, "instead_of", cause));
+
+    if (jobstate_is_active(from) && !jobstate_is_active(to)) {
+        if ((rc = engine_release_reservation(j)) < 0 || (rc = end_lease(j, o->lease_expired)) < 0)
+            goto out;
+        j->stop_requested[0] = '\0';
+        j->stop_requested_at = 0;
+        if (from == JOB_RUNNING) {
+            if ((rc = store_run_end(g_app->store, j->job_id, j->attempt, now, jobstate_name(to))) < 0)
+                goto out;
+        } else if ((rc = billing_on_release_unstarted(j, now)) < 0) {
+            goto out;
+        }
+    }
+
+    switch (to) {
+    case JOB_ASSIGNED:
+        snprintf(j->host_id, sizeof j->host_id, "%s", o->host_id);
+        j->assigned_at = now;
+        j->has_rate = true;
+        j->rate_per_hour = o->rate_ucad;
+        j->vram_reserved_mgb = j->vram_mgb;
+        j->hold_reason[0] = j->pending_reason[0] = '\0';
+        if ((rc = host_adjust_reserved(j->host_id, j->vram_mgb)) < 0)
+            goto out;
+        tx_sse("job_assigned", json_pack("{s:s,s:s}", "job_id", j->job_id, "host_id", j->host_id));
+        break;
+    case JOB_LEASED:
+        if ((rc = grant_lease(j, now)) < 0)
+            goto out;
+        break;
+    case JOB_RUNNING:
+        if (from == JOB_ASSIGNED) {
+            /* Implicit claim: assigned → leased → running in one transaction, two events. */
+            if ((rc = grant_lease(j, now)) < 0)
+                goto out;
+            rc = tx_event("job.lease.granted", "job", j->job_id, actor,
+                          json_pack("{s:s,s:s,s:s,s:s}", "previous_state", "assigned", "new_state", "leased",
+                                    "host_id", j->host_id, "lease_id", j->lease_id));
+            if (rc < 0)
+                goto out;
+            json_object_set_new(data, "previous_state", json_string("leased"));
+        }
+        j->started_at = now;
+        if ((rc = store_run_start(g_app->store, j->job_id, j->attempt, j->host_id, now)) < 0)
+            goto out;
+        break;
+    case JOB_COMPLETED:
+    case JOB_CANCELLED:
+        j->completed_at = now;
+        if (o->has_exit_code) {
+            j->has_exit_code = true;
+            j->exit_code = o->exit_code;
+        }
+        clear_payload(j);
+        break;
+    case JOB_FAILED: {
+        j->has_exit_code = o->has_exit_code;
+        j->exit_code = o->exit_code;
+        snprintf(j->failure_reason, sizeof j->failure_reason, "%s", o->reason ? o->reason : "");
+        struct jobstate_failure f = jobstate_classify(o->has_exit_code, o->exit_code, j->failure_reason);
+        snprintf(j->failure_class, sizeof j->failure_class, "%s", jobstate_failure_class_name(f.cls));
+        j->completed_at = now;
+        if (f.fault == JOB_FAULT_HOST && host_before[0])
+            avoid_add(j, host_before, now);
+        json_object_set_new(data, "failure_class", json_string(j->failure_class));
+        if (o->has_exit_code)
+            json_object_set_new(data, "exit_code", json_integer(o->exit_code));
+        break;
+    }
+    case JOB_PREEMPTED:
+        j->preempted_at = now;
+        j->completed_at = now;
+        break;
+    case JOB_QUEUED:
+        if (from == JOB_FAILED)
+            j->retries++;
+        if (from == JOB_FAILED || from == JOB_PREEMPTED)
+            j->attempt++;
+        j->host_id[0] = j->lease_id[0] = '\0';
+        j->assigned_at = j->started_at = j->completed_at = 0;
+        j->has_exit_code = false;
+        j->has_rate = false;
+        json_object_set_new(data, "retries", json_integer(j->retries));
+        break;
+    default:
+        break;
+    }
+
+    snprintf(j->status, sizeof j->status, "%s", jobstate_name(to));
+    if (host_before[0])
+        json_object_set_new(data, "host_id", json_string(host_before));
+    else if (j->host_id[0])
+        json_object_set_new(data, "host_id", json_string(j->host_id));
+    if (j->lease_id[0])
+        json_object_set_new(data, "lease_id", json_string(j->lease_id));
+    if ((rc = store_job_put(g_app->store, j)) < 0)
+        goto out;
+    if (to == JOB_QUEUED || !jobstate_is_active(to))
+        tx_kick_scheduler(); /* work to place, or capacity freed */
+    if (from == JOB_RUNNING && !jobstate_is_active(to) && (rc = billing_on_attempt_end(j, j->status, now)) < 0)
+        goto out;
+    rc = tx_event(event_type_for(to), "job", j->job_id, actor, data);
+    data = NULL;
+    if (rc < 0)
+        goto out;
+    tx_sse("job_status", json_pack("{s:s,s:s,s:s,s:o}", "job_id", j->job_id, "status", j->status, "previous_status",
+                                    jobstate_name(from), "host_id",
+                                    jx_str_or_null(j->host_id[0] ? j->host_id : host_before)));
+
+    /* Follow-on transitions made by the scheduler in the same transaction. */
+    if (to == JOB_PREEMPTED)
+        return engine_transition(j, JOB_QUEUED, "scheduler", NULL);
+    if (to == JOB_FAILED && !o->no_retry) {
+        struct jobstate_failure f = jobstate_classify(o->has_exit_code, o->exit_code, j->failure_reason);
+        if (f.retryable && j->retries < j->max_retries) {
+            rc = engine_transition(j, JOB_QUEUED, "scheduler", NULL);
+            report_add(o->report, "requeued",
+                       json_pack("{s:s,s:s,s:i}", "job_id", j->job_id, "name", j->name, "retries", j->retries));
+            return rc;
+        }
+        if (f.retryable) {
+            size_t n = strlen(j->failure_reason);
+            snprintf(j->failure_reason + n, sizeof j->failure_reason - n, "; max retries exceeded");
+        }
+        if (j->retries + 1 > j->max_retries)
+            clear_payload(j); /* no retry left, not even a manual one (domain §21.1 job_payload) */
+        report_add(o->report, "failed",
+                   json_pack("{s:s,s:s,s:s}", "job_id", j->job_id, "name", j->name, "reason", j->failure_reason));
+        rc = store_job_put(g_app->store, j);
+    }
+    if (to == JOB_COMPLETED || to == JOB_CANCELLED || to == JOB_FAILED)
+        sse_close_job_streams(j->job_id, 5 * SEC);
+out:
+    json_decref(data);
+    return rc;
+}
+
+/* ---- queue pass ---- */
+
+static void fill_sched_host(struct sched_host *sh, const struct host *h)
+{
+    memset(sh, 0, sizeof *sh);
+    sh->host_id = h->host_id;
+    sh->gpu_count = h->gpu_count;
+    sh->total_mgb = h->total_mgb;
+    sh->free_mgb = host_free_mgb(h);
+    sh->active = strcmp(h->status, "active") == 0;
+    sh->admitted = h->admitted;
+    sh->canadian = strcmp(h->country, "CA") == 0;
+    sh->sandboxed = strcmp(h->recommended_runtime, "runsc") == 0 || strcmp(h->recommended_runtime, "kata") == 0;
+    sh->latency_ms = h->has_latency ? h->latency_ms : -1;
+    bool listed;
+    billing_effective_rate(h, &sh->rate_ucad, &listed);
+    /* A model with no spot price yet is priced at its spot base (domain §6 filter 7). */
+    if (billing_spot_price(h->gpu_model, &sh->spot_price_ucad) < 0 &&
+        pricing_spot_base(sh->rate_ucad, billing_cfg()->spot_discount_ppm, &sh->spot_price_ucad) < 0)
+        sh->spot_price_ucad = sh->rate_ucad;
+    sh->registered_at_us = h->registered_at;
+    sh->trust_ok_mask = 1u; /* community; attested jurisdictions (domain §20) raise it */
+}
+
+/* Avoid-list host ids still inside the 600 s window. Returns an array of strings borrowed from
+ * *holder (caller json_decref's it and frees the array); NULL (and no holder) when there are none. */
+static const char **avoid_list(const char *avoid_json, int64_t now, json_t **holder, int *n)
+{
+    *n = 0;
+    *holder = NULL;
+    if (!avoid_json)
+        return NULL;
+    json_t *a = jx_parse_or(avoid_json, json_array());
+    const char **out = xcalloc(json_array_size(a) + 1, sizeof *out);
+    size_t i;
+    json_t *e;
+    *n = 0;
+    json_array_foreach(a, i, e)
+    {
+        json_int_t at = json_integer_value(json_array_get(e, 1));
+        if (now - at <= AVOID_WINDOW_US)
+            out[(*n)++] = json_string_value(json_array_get(e, 0));
+    }
+    *holder = a;
+    return out;
+}
+
+struct pass {
+    struct host *hosts;
+    size_t nh;
+    struct job_brief *jobs;
+    size_t nj;
+    struct sched_host *sh;
+    struct sched_job *sj;
+    json_t **avoid_holders;
+    const char ***avoids;
+    int *placement;
+    char **reasons;
+    size_t *order;
+};
+
+static void pass_free(struct pass *p)
+{
+    for (size_t i = 0; i < p->nj; i++) {
+        if (p->reasons)
+            free(p->reasons[i]);
+        if (p->avoids)
+            free(p->avoids[i]);
+        if (p->avoid_holders)
+            json_decref(p->avoid_holders[i]);
+        free(p->jobs[i].avoid_hosts);
+    }
+    for (size_t i = 0; i < p->nh; i++)
+        host_free(&p->hosts[i]);
+    free(p->order);
+    free(p->reasons);
+    free(p->placement);
+    free(p->avoids);
+    free(p->avoid_holders);
+    free(p->sj);
+    free(p->sh);
+    free(p->jobs);
+    free(p->hosts);
+}
+
+/* Loads active hosts and the head of the queue and runs the allocator. */
+static int pass_plan(struct pass *p, bool canada, int64_t now)
+{
+    int rc;
+    if ((rc = store_host_list(g_app->store, true, &p->hosts, &p->nh)) < 0 ||
+        (rc = store_jobs_queued_brief(g_app->store, 0, &p->jobs, &p->nj)) < 0)
+        return rc;
+    if (p->nj == 0)
+        return 0;
+    p->sh = xcalloc(p->nh + 1, sizeof *p->sh);
+    for (size_t i = 0; i < p->nh; i++)
+        fill_sched_host(&p->sh[i], &p->hosts[i]);
+    p->sj = xcalloc(p->nj, sizeof *p->sj);
+    p->avoid_holders = xcalloc(p->nj, sizeof *p->avoid_holders);
+    p->avoids = xcalloc(p->nj, sizeof *p->avoids);
+    for (size_t i = 0; i < p->nj; i++) {
+        const struct job_brief *b = &p->jobs[i];
+        enum jobstate_trust tt = JOB_TRUST_COMMUNITY;
+        jobstate_trust_parse(b->trust_tier, &tt);
+        p->sj[i] = (struct sched_job){.job_id = b->job_id,
+                                      .priority = b->priority,
+                                      .submitted_at_us = b->submitted_at,
+                                      .num_gpus = b->num_gpus,
+                                      .vram_mgb = b->vram_mgb,
+                                      .trust_tier = (int)tt,
+                                      .isolation_preferred = jobstate_trust_isolation_preferred(tt),
+                                      .spot = b->spot,
+                                      .max_bid_ucad = b->max_bid};
+        p->avoids[i] = avoid_list(b->avoid_hosts, now, &p->avoid_holders[i], &p->sj[i].navoid);
+        p->sj[i].avoid = p->avoids[i];
+    }
+    struct sched_opts opts = {.canada_only = canada || atomic_load(&g_app->canada_only),
+                              .max_jobs = p->nj,
+                              .reserve_after_us = g_app->cfg.backfill_reserve_after_sec * SEC,
+                              .now_us = now};
+    p->placement = xcalloc(p->nj, sizeof *p->placement);
+    p->reasons = xcalloc(p->nj, sizeof *p->reasons);
+    if ((rc = sched_pass(p->sh, p->nh, p->sj, p->nj, &opts, p->placement, p->reasons, NULL)) < 0)
+        return rc;
+    p->order = xcalloc(p->nj, sizeof *p->order);
+    sched_sort(p->sj, p->nj, p->order);
+    return 0;
+}
+
+/* Records why a queued job waits. *wrote tells whether a row was written; refresh_left bounds
+ * the rewrites of a reason whose cause (hold) did not change. */
+static int set_hold(struct job_brief *b, const char *hold, const char *pending, int *refresh_left, bool *wrote)
+{
+    bool newly = strcmp(b->hold_reason, hold) != 0;
+    *wrote = false;
+    if (!newly && (b->pending_hash == job_reason_hash(pending) || *refresh_left <= 0))
+        return 0;
+    if (!newly)
+        (*refresh_left)--;
+    int rc = store_job_set_pending(g_app->store, b->job_id, hold, pending);
+    *wrote = rc == 0;
+    if (rc == 0 && newly)
+        tx_sse("job_blocked", json_pack("{s:s,s:s}", "job_id", b->job_id, "reason", hold));
+    return rc;
+}
+
+/* Commits one placement: escrow hold for owned jobs, then queued → assigned. The plan was made
+ * from a snapshot, so the job and the host are checked again here: a job that is no longer
+ * queued, or a host that left or filled up meanwhile, is skipped (the next pass replans it). */
+static int pass_assign(struct pass *p, size_t i, bool canada, int64_t now, json_t *assigned)
+{
+    const struct host *planned = &p->hosts[p->placement[i]];
+    struct job j;
+    struct host h;
+    enum jobstate st;
+    int rc = store_job_get(g_app->store, p->jobs[i].job_id, &j);
+    if (rc == XC_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        return rc;
+    if (jobstate_parse(j.status, &st) < 0 || st != JOB_QUEUED) {
+        job_free(&j);
+        return 0;
+    }
+    if ((rc = store_host_get(g_app->store, planned->host_id, &h)) < 0) {
+        job_free(&j);
+        return rc == XC_ENOTFOUND ? 0 : rc;
+    }
+    bool fits = h.admitted && strcmp(h.status, "active") == 0 && host_free_mgb(&h) >= j.vram_mgb;
+    bool refused = false;
+    if (!fits)
+        goto out;
+    if (j.owner[0] && (rc = billing_on_assign(&j, &h, now, &refused)) < 0)
+        goto out;
+    if (refused) {
+        int left = 1;
+        bool wrote;
+        rc = set_hold(&p->jobs[i], "insufficient_funds", "wallet balance cannot cover the escrow hold", &left, &wrote);
+        goto out;
+    }
+    const struct sched_host *sh = &p->sh[p->placement[i]];
+    /* The rate captured now is what the attempt is billed at: spot jobs pay the spot price. */
+    struct trans_opts o = {.host_id = h.host_id, .rate_ucad = p->sj[i].spot ? sh->spot_price_ucad : sh->rate_ucad};
+    if ((rc = engine_transition(&j, JOB_ASSIGNED, "scheduler", &o)) < 0)
+        goto out;
+    json_t *a = json_pack("{s:s,s:s,s:s}", "job", j.name, "job_id", j.job_id, "host", h.host_id);
+    if (canada)
+        json_object_set_new(a, "country", json_string(h.country));
+    json_array_append_new(assigned, a);
+out:
+    host_free(&h);
+    job_free(&j);
+    return rc;
+}
+
+/* Passes never overlap: each plans against the capacity the previous one left. */
+static pthread_mutex_t pass_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Applies the plan in queue order, PASS_CHUNK writes per transaction. */
+static int pass_apply(struct pass *p, bool canada, int64_t now, json_t *assigned)
+{
+    int rc = 0, refresh_left = REASON_REFRESH_MAX;
+    size_t k = 0;
+    while (k < p->nj && rc == 0) {
+        if ((rc = tx_begin()) < 0)
+            break;
+        for (size_t writes = 0; k < p->nj && writes < PASS_CHUNK && rc == 0; k++) {
+            size_t i = p->order[k];
+            bool wrote = false;
+            if (p->placement[i] >= 0) {
+                rc = pass_assign(p, i, canada, now, assigned);
+                wrote = true;
+            } else if (p->reasons[i]) {
+                rc = set_hold(&p->jobs[i], "no_eligible_host", p->reasons[i], &refresh_left, &wrote);
+            }
+            writes += wrote;
+        }
+        if (rc < 0)
+            tx_rollback();
+        else
+            rc = tx_commit();
+    }
+    return rc;
+}
+
+int engine_queue_pass(bool canada, json_t *assigned)
+{
+    int64_t t0 = clock_mono_us(), now = app_now();
+    struct pass p = {0};
+    pthread_mutex_lock(&pass_mu);
+    /* Plan from a read-only snapshot, so that reading the whole queue never holds the writer;
+     * first make this request's own earlier writes (a sweep's requeues) visible to it. */
+    tx_sync();
+    bool reader = store_read_begin(g_app->store);
+    int rc = pass_plan(&p, canada, now);
+    if (reader)
+        store_read_end(g_app->store);
+    size_t before = json_array_size(assigned);
+    if (rc == 0 && p.nj > 0)
+        rc = pass_apply(&p, canada, now, assigned);
+    size_t placed = json_array_size(assigned) - before;
+    if (rc == 0 && placed > 0) {
+        tx_sse("queue_processed", json_pack("{s:I}", "assigned_count", (json_int_t)placed));
+        metrics_add_placements((int64_t)placed, clock_mono_us() - t0);
+    }
+    bool large = p.nj > 10000;
+    pass_free(&p);
+    if (large)
+        malloc_trim(0); /* a pass over a large queue: give its arrays back to the system */
+    pthread_mutex_unlock(&pass_mu);
+    return rc;
+}
+
+/* ---- sweep ---- */
+
+int engine_host_jobs_lost(const char *host_id, const char *reason, const char *actor, json_t *report)
+{
+    struct job *jobs = NULL;
+    size_t n = 0;
+    int rc = store_jobs_active_on_host(g_app->store, host_id, &jobs, &n);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct job *j = &jobs[i];
+        if (strcmp(j->status, "assigned") == 0) {
+            rc = engine_transition(j, JOB_QUEUED, actor, NULL);
+            if (strcmp(j->status, "queued") == 0) /* not when a pending stop ended it instead */
+                report_add(report, "requeued",
+                           json_pack("{s:s,s:s,s:i}", "job_id", j->job_id, "name", j->name, "retries", j->retries));
+        } else {
+            struct trans_opts o = {.reason = reason, .lease_expired = true, .report = report};
+            rc = engine_transition(j, JOB_FAILED, actor, &o);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        job_free(&jobs[i]);
+    free(jobs);
+    return rc;
+}
+
+static int sweep_dead_hosts(int64_t now, json_t *report)
+{
+    struct host *hosts = NULL;
+    size_t n = 0;
+    int rc = store_host_list(g_app->store, false, &hosts, &n);
+    if (rc < 0)
+        return rc;
+    int64_t limit = g_app->cfg.host_dead_after_sec * SEC;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct host *h = &hosts[i];
+        if (strcmp(h->status, "dead") == 0 || now - h->last_seen <= limit)
+            continue;
+        snprintf(h->status, sizeof h->status, "dead");
+        if ((rc = store_host_put(g_app->store, h)) < 0)
+            break;
+        rc = tx_event("host.dead", "host", h->host_id, "scheduler",
+                      json_pack("{s:I}", "last_seen_us", (json_int_t)h->last_seen));
+        tx_sse("host_dead", json_pack("{s:s,s:o}", "host_id", h->host_id, "last_seen", jx_ts(h->last_seen)));
+        tx_sse("host_update", json_pack("{s:s,s:s,s:b,s:s,s:s}", "host_id", h->host_id, "status", "dead", "admitted",
+                                        h->admitted, "gpu_model", h->gpu_model, "country", h->country));
+        report_add(report, "dead_hosts", json_string(h->host_id));
+        if (rc == 0)
+            rc = engine_host_jobs_lost(h->host_id, "host_lost", "scheduler", report);
+    }
+    for (size_t i = 0; i < n; i++)
+        host_free(&hosts[i]);
+    free(hosts);
+    return rc;
+}
+
+static int sweep_leases(int64_t now, json_t *report)
+{
+    struct lease *ls = NULL;
+    size_t n = 0;
+    int rc = store_leases_expired(g_app->store, now - g_app->cfg.lease_grace_sec * SEC, &ls, &n);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct job j;
+        snprintf(ls[i].status, sizeof ls[i].status, "expired");
+        if ((rc = store_lease_put(g_app->store, &ls[i])) < 0)
+            break;
+        rc = tx_event("job.lease.expired", "job", ls[i].job_id, "scheduler",
+                      json_pack("{s:s,s:s}", "lease_id", ls[i].lease_id, "host_id", ls[i].host_id));
+        tx_sse("lease_expired", json_pack("{s:s,s:s,s:s}", "job_id", ls[i].job_id, "host_id", ls[i].host_id,
+                                          "lease_id", ls[i].lease_id));
+        if (rc == 0 && store_job_get(g_app->store, ls[i].job_id, &j) == 0) {
+            if (strcmp(j.status, "leased") == 0 || strcmp(j.status, "running") == 0) {
+                struct trans_opts o = {.reason = "lease_expired", .lease_expired = true, .report = report};
+                rc = engine_transition(&j, JOB_FAILED, "scheduler", &o);
+            }
+            job_free(&j);
+        }
+    }
+    free(ls);
+    return rc;
+}
+
+static int sweep_jobs(const char *status, int64_t now, json_t *report)
+{
+    struct job *jobs = NULL;
+    size_t n = 0;
+    struct job_filter f = {.status = status};
+    int rc = store_job_list(g_app->store, &f, &jobs, &n, NULL);
+    int64_t grace = (g_app->cfg.preemption_grace_sec + 60) * SEC;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct job *j = &jobs[i];
+        if (strcmp(status, "assigned") == 0) {
+            if (now - j->assigned_at > g_app->cfg.assign_timeout_sec * SEC) {
+                char host[65];
+                snprintf(host, sizeof host, "%s", j->host_id);
+                avoid_add(j, host, now);
+                rc = engine_transition(j, JOB_QUEUED, "scheduler", NULL);
+                report_add(report, "requeued",
+                           json_pack("{s:s,s:s,s:i}", "job_id", j->job_id, "name", j->name, "retries", j->retries));
+            }
+            continue;
+        }
+        /* running: forced stop requests, then max-duration stop requests */
+        if (j->stop_requested[0] && now - j->stop_requested_at > grace) {
+            const char *why = j->stop_requested;
+            if (strcmp(why, "preempt") == 0) {
+                rc = engine_transition(j, JOB_PREEMPTED, "scheduler", NULL);
+            } else if (strcmp(why, "mining") == 0) {
+                struct trans_opts o = {.reason = "mining_detected: stop not acknowledged", .report = report};
+                rc = engine_transition(j, JOB_FAILED, "scheduler", &o);
+            } else {
+                rc = engine_transition(j, JOB_CANCELLED, "scheduler", NULL);
+            }
+        } else if (!j->stop_requested[0] && j->has_max_duration && j->started_at &&
+                   now - j->started_at >= j->max_duration_ms * 1000) {
+            snprintf(j->stop_requested, sizeof j->stop_requested, "max_duration");
+            j->stop_requested_at = now;
+            if ((rc = store_job_put(g_app->store, j)) == 0)
+                rc = tx_event("job.stop_requested", "job", j->job_id, "scheduler",
+                              json_pack("{s:s,s:s}", "reason", "max_duration", "host_id", j->host_id));
+            tx_sse("preemption_scheduled",
+                   json_pack("{s:s,s:s,s:s}", "host_id", j->host_id, "job_id", j->job_id, "reason", "max_duration"));
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        job_free(&jobs[i]);
+    free(jobs);
+    return rc;
+}
+
+int engine_sweep(json_t *report)
+{
+    int64_t now = app_now();
+    int rc = tx_begin();
+    if (rc < 0)
+        return rc;
+    if ((rc = sweep_dead_hosts(now, report)) < 0 || (rc = sweep_leases(now, report)) < 0 ||
+        (rc = sweep_jobs("assigned", now, report)) < 0 || (rc = sweep_jobs("running", now, report)) < 0 ||
+        (rc = billing_sweep(now)) < 0) {
+        tx_rollback();
+        return rc;
+    }
+    return tx_commit();
+}
