@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/routes.h"
+#include "server/http/routes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

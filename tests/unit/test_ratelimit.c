@@ -1,6 +1,6 @@
 #include <criterion/criterion.h>
 
-#include "server/ratelimit.h"
+#include "server/http/ratelimit.h"
 
 #define SEC 1000000LL
 
