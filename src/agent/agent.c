@@ -11,7 +11,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/xalloc.h"
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 #include "agent/agent_config.h"
 
 #include "common/xalloc.h"
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 {

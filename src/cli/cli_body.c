@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 static void put(struct cli_body *b, const char *s, size_t n)
 {

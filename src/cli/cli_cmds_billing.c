@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 #define NOPT {NULL, 0, 0, NULL, NULL}
 

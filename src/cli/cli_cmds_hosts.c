@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "agent/agent_config.h" /* AGENT_TOKEN_VAR: one name for the agent token */
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 #define NOPT {NULL, 0, 0, NULL, NULL}
 #define EM_DASH "\xe2\x80\x94"

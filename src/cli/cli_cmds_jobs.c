@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 #define NOPT {NULL, 0, 0, NULL, NULL}
 

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "common/xalloc.h"
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 /* ---------- colours ---------- */
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 static char *trim(char *s)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 /* A fixed-point value is a string node whose first byte is 0xFF followed by its decimal text.
  * 0xFF never occurs in UTF-8, and jansson refuses invalid UTF-8 both when parsing text and in

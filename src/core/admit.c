@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "core/fixed.h"
+#include "common/fixed.h"
 #include "core/gpu.h"
 
 static const char *const comp_names[ADMIT__COUNT] = {

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "common/errors.h"
-#include "core/fixed.h"
+#include "common/fixed.h"
 #include "core/jobstate.h"
 
 /* µCAD arithmetic for billing (domain §0.1–0.2, §25.4–25.9). Pure: no I/O, no globals, no clocks.

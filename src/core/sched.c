@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 static const char *const reject_labels[SCHED_REJECT__COUNT] = {
 #define X(id, label) label,

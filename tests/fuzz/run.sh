@@ -10,7 +10,7 @@ mkdir -p "$OUT"
 CFLAGS=(-g -O1 -std=gnu17 -D_GNU_SOURCE -DXC_VERSION=\"fuzz\" -fsanitize=fuzzer,address,undefined -I"$ROOT/src"
         -I"$ROOT/build/generated")
 LIBS=(-ljansson -lcrypto -lm)
-CORE=(src/core/fixed.c src/core/hashchain.c src/core/admit.c src/core/gpu.c src/common/jsonx.c src/common/xalloc.c)
+CORE=(src/common/fixed.c src/core/hashchain.c src/core/admit.c src/core/gpu.c src/common/jsonx.c src/common/xalloc.c)
 # routes.c references every handler; the fuzz build links stand-ins that are never called.
 stubs=$OUT/handler_stubs.c
 grep -ohE '\bh_[a-z_]+\b' src/server/api/handlers.h src/server/api/handlers_billing.h | sort -u |

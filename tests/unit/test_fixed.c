@@ -1,6 +1,6 @@
 #include <criterion/criterion.h>
 
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 Test(fixed, format_trims_and_keeps_one_decimal)
 {

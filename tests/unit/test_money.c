@@ -1,7 +1,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "core/fixed.h"
+#include "common/fixed.h"
 #include "core/money.h"
 
 #define CAD(x) ((int64_t)((x) * 1000000LL))

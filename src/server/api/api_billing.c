@@ -8,7 +8,7 @@
 #include "common/errors.h"
 #include "common/jsonx.h"
 #include "common/xalloc.h"
-#include "core/fixed.h"
+#include "common/fixed.h"
 #include "core/invoice.h"
 #include "core/jobstate.h"
 #include "core/money.h"

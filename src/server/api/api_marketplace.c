@@ -9,7 +9,7 @@
 #include "common/errors.h"
 #include "common/jsonx.h"
 #include "common/xalloc.h"
-#include "core/fixed.h"
+#include "common/fixed.h"
 #include "server/app.h"
 #include "server/svc/billing_svc.h"
 #include "server/api/handlers_billing.h"

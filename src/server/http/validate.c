@@ -6,7 +6,7 @@
 #include <regex.h>
 #include <string.h>
 
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 static json_t *field_value(struct req *r, const char *field)
 {

@@ -18,7 +18,7 @@
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/xalloc.h"
-#include "core/fixed.h"
+#include "common/fixed.h"
 #include "core/hashchain.h"
 #include "core/invoice.h"
 #include "core/jobstate.h"

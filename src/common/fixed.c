@@ -1,4 +1,4 @@
-#include "core/fixed.h"
+#include "common/fixed.h"
 
 #include <ctype.h>
 #include <math.h>
