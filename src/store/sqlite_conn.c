@@ -71,6 +71,8 @@ static _Thread_local struct {
     int rbind;             /* store_read_begin nesting */
     int rdepth;            /* acquires served by the reader */
     int wdepth;            /* acquires served by the writer (lock depth) */
+    bool wrote;            /* a transaction ran during the binding: its writes may not be
+                              committed yet, so later reads go to the writer */
 } tl;
 
 /* ---- one connection ---- */
@@ -157,7 +159,7 @@ static struct conn *current(struct store *s)
 
 void sq_acquire(struct store *s, enum sq_mode mode)
 {
-    if (mode == SQ_READ && tl.wdepth == 0 && tl.reader && tl.store == s) {
+    if (mode == SQ_READ && tl.wdepth == 0 && tl.reader && tl.store == s && !tl.wrote) {
         tl.rdepth++;
         return;
     }
@@ -295,6 +297,7 @@ bool store_read_begin(struct store *s)
     tl.reader = c;
     tl.rbind = 1;
     tl.rdepth = 0;
+    tl.wrote = false;
     return true;
 }
 
@@ -512,6 +515,8 @@ static void committer_stop(struct store *s)
 
 int store_tx_begin(struct store *s)
 {
+    if (tl.reader)
+        tl.wrote = true; /* read-your-writes for the rest of this binding */
     __atomic_add_fetch(&s->entering, 1, __ATOMIC_SEQ_CST);
     sq_acquire(s, SQ_WRITE);
     __atomic_sub_fetch(&s->entering, 1, __ATOMIC_SEQ_CST);
