@@ -4,7 +4,7 @@
 set -euo pipefail
 
 BUILD_PKGS=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
-            libcurl4-openssl-dev libssl-dev libpq-dev libcriterion-dev)
+            libcurl4-openssl-dev libssl-dev libpq-dev libcriterion-dev libargon2-dev)
 TEST_PKGS=(python3-pytest python3-requests sqlite3 curl prometheus wrk podman runc busybox-static
            nftables iproute2 procps psmisc chromium)
 
