@@ -52,7 +52,7 @@ int main(int argc, char **argv)
         h.gpu_count = 1 + (int)(next() % 8);
         h.total_mgb = h.reported_free_mgb = vram[m] * h.gpu_count;
         h.admitted = true;
-        snprintf(h.status, sizeof h.status, "active");
+        h.status = HOST_ACTIVE;
         snprintf(h.country, sizeof h.country, "CA");
         h.registered_at = h.last_seen = 1000 + (int64_t)i;
         store_host_put(st, &h);

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/states.h"
 #include "store/store.h"
 
 /* Billing persistence (migration 0002_billing.sql): billing records, customers, wallets, wallet
@@ -39,7 +40,7 @@ struct bill_record {
     bool is_canadian;
     char country[3];
     char province[65];
-    char final_status[12];
+    enum jobstate final_status;
     char failure_class[24];
     int64_t refunded, refund_fee;
     char refund_class[24];
@@ -77,7 +78,8 @@ struct bill_run {
     int attempt;
     char host_id[65];
     int64_t started_at, ended_at; /* ended_at 0 = still running */
-    char final_status[12];
+    bool has_final_status;        /* false until the run ended with a recorded state */
+    enum jobstate final_status;
 };
 int bstore_run_get(struct store *s, const char *job_id, int attempt, struct bill_run *out);
 /* Ended runs without a billing record (at most `limit`). Caller frees *out. */
@@ -100,7 +102,7 @@ struct wallet {
     char customer_id[72];
     int64_t balance, held, outstanding;
     int64_t total_deposited, total_spent, total_refunded;
-    char status[12];
+    enum walletstate status;
     int64_t grace_until; /* 0 = null */
     int64_t created_at, updated_at;
 };

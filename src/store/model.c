@@ -10,7 +10,7 @@ void host_init(struct host *h)
     memset(h, 0, sizeof *h);
     h->gpu_count = 1;
     h->cost_per_hour = 200000;
-    memcpy(h->status, "pending", 8);
+    h->status = HOST_PENDING;
     memcpy(h->recommended_runtime, "runc", 5);
     memcpy(h->verification_state, "unverified", 11);
     memcpy(h->trust_tier, "community", 10);
@@ -35,7 +35,7 @@ void job_init(struct job *j)
     j->attempt = 1;
     memcpy(j->tier, "free", 5);
     memcpy(j->trust_tier, "community", 10);
-    memcpy(j->status, "queued", 7);
+    j->status = JOB_QUEUED;
     j->command = xstrdup("[]");
     j->environment = xstrdup("{}");
     j->avoid_hosts = xstrdup("[]");

@@ -3,6 +3,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/states.h"
+#include "core/jobstate.h"
+
 /* Rows as the store hands them out. Units: VRAM milli-GB (mgb), money µCAD, time µs.
  * JSON-valued columns are kept as owned JSON text; *_free() releases them. */
 
@@ -16,7 +19,7 @@ struct host {
     int64_t cost_per_hour;
     char country[3];
     char province[65];
-    char status[8];
+    enum hoststate status;
     bool admitted;
     char *admission_details; /* JSON object text or NULL */
     char recommended_runtime[8];
@@ -54,7 +57,7 @@ struct job {
     char nfs_server[256], nfs_path[513], nfs_mount_point[513];
     bool has_max_duration;
     int64_t max_duration_ms;
-    char status[12];
+    enum jobstate status;
     char host_id[65]; /* "" = none */
     char lease_id[33];
     bool has_rate;
@@ -66,7 +69,8 @@ struct job {
     int exit_code;
     char failure_reason[501];
     char failure_class[24];
-    char stop_requested[24]; /* "" = none */
+    bool has_stop_request;               /* false: no stop request pending */
+    enum jobstate_stop stop_requested; /* meaningful when has_stop_request */
     int64_t stop_requested_at;
     int64_t preempted_at;
     char hold_reason[32];
@@ -99,7 +103,7 @@ struct lease {
     char host_id[65];
     int64_t granted_at, expires_at, last_renewed;
     int duration_sec;
-    char status[10];
+    enum leasestate status;
 };
 
 struct pool_entry {

@@ -102,8 +102,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                      "ORDER BY registered_at, host_id LIMIT ?3",
     [ST_HOST_PAGE_ACTIVE] = "SELECT " HOST_COLS " FROM hosts WHERE status='active' AND (registered_at, host_id) > "
                             "(?1, ?2) ORDER BY registered_at, host_id LIMIT ?3",
-    [ST_HOST_COUNT] = "SELECT coalesce(sum(status='pending'),0), coalesce(sum(status='active'),0), "
-                      "coalesce(sum(status='dead'),0) FROM hosts",
+    [ST_HOST_COUNT] = "SELECT status, count(*) FROM hosts GROUP BY status",
     [ST_JOB_GET] = "SELECT " JOB_COLS " FROM jobs WHERE job_id=?",
     /* An upsert, not INSERT OR REPLACE: a replace deletes the row without firing the delete
      * trigger that keeps job_status_counts. */
@@ -226,7 +225,7 @@ static void host_bind(sqlite3_stmt *q, const struct host *h)
     sqlite3_bind_int64(q, i++, h->cost_per_hour);
     bind_text(q, i++, h->country);
     bind_text(q, i++, h->province);
-    bind_text(q, i++, h->status);
+    sq_bind_hoststate(q, i++, h->status);
     sqlite3_bind_int(q, i++, h->admitted);
     if (h->admission_details)
         bind_text(q, i++, h->admission_details);
@@ -266,7 +265,7 @@ static void host_read(sqlite3_stmt *q, struct host *h)
     h->cost_per_hour = sqlite3_column_int64(q, i++);
     col_copy(q, i++, h->country, sizeof h->country);
     col_copy(q, i++, h->province, sizeof h->province);
-    col_copy(q, i++, h->status, sizeof h->status);
+    h->status = sq_col_hoststate(q, i++);
     h->admitted = sqlite3_column_int(q, i++) != 0;
     h->admission_details = col_dup(q, i++, NULL);
     col_copy(q, i++, h->recommended_runtime, sizeof h->recommended_runtime);
@@ -405,18 +404,18 @@ int store_host_page(struct store *s, bool active_only, int64_t after_registered,
     return rc;
 }
 
-int store_host_counts(struct store *s, int64_t counts[3])
+int store_host_counts(struct store *s, int64_t counts[HOST__COUNT])
 {
+    memset(counts, 0, HOST__COUNT * sizeof counts[0]);
     sq_acquire(s, SQ_READ);
     sqlite3_stmt *q = stmt(s, ST_HOST_COUNT);
-    int rc = XC_EDB;
-    if (q && sqlite3_step(q) == SQLITE_ROW) {
-        for (int i = 0; i < 3; i++)
-            counts[i] = sqlite3_column_int64(q, i);
-        rc = 0;
-    }
-    if (q)
+    int rc = XC_EDB, r;
+    if (q) {
+        while ((r = sqlite3_step(q)) == SQLITE_ROW)
+            counts[sq_col_hoststate(q, 0)] += sqlite3_column_int64(q, 1);
         sqlite3_reset(q);
+        rc = r == SQLITE_DONE ? 0 : db_err(s, "host counts");
+    }
     sq_release(s);
     return rc;
 }
@@ -443,7 +442,7 @@ static void job_bind(sqlite3_stmt *q, const struct job *j)
     bind_text(q, i++, j->nfs_path);
     bind_text(q, i++, j->nfs_mount_point);
     bind_opt_i64(q, i++, j->has_max_duration, j->max_duration_ms);
-    bind_text(q, i++, j->status);
+    sq_bind_jobstate(q, i++, j->status);
     if (j->host_id[0])
         bind_text(q, i++, j->host_id);
     else
@@ -464,10 +463,7 @@ static void job_bind(sqlite3_stmt *q, const struct job *j)
     bind_opt_i64(q, i++, j->has_exit_code, j->exit_code);
     bind_text(q, i++, j->failure_reason);
     bind_text(q, i++, j->failure_class);
-    if (j->stop_requested[0])
-        bind_text(q, i++, j->stop_requested);
-    else
-        sqlite3_bind_null(q, i++);
+    sq_bind_stop(q, i++, j->has_stop_request, j->stop_requested);
     bind_ts(q, i++, j->stop_requested_at);
     bind_ts(q, i++, j->preempted_at);
     bind_text(q, i++, j->hold_reason);
@@ -498,7 +494,7 @@ static void job_read(sqlite3_stmt *q, struct job *j)
     col_copy(q, i++, j->nfs_mount_point, sizeof j->nfs_mount_point);
     j->has_max_duration = sqlite3_column_type(q, i) != SQLITE_NULL;
     j->max_duration_ms = sqlite3_column_int64(q, i++);
-    col_copy(q, i++, j->status, sizeof j->status);
+    j->status = sq_col_jobstate(q, i++);
     col_copy(q, i++, j->host_id, sizeof j->host_id);
     col_copy(q, i++, j->lease_id, sizeof j->lease_id);
     j->has_rate = sqlite3_column_type(q, i) != SQLITE_NULL;
@@ -515,7 +511,7 @@ static void job_read(sqlite3_stmt *q, struct job *j)
     j->exit_code = sqlite3_column_int(q, i++);
     col_copy(q, i++, j->failure_reason, sizeof j->failure_reason);
     col_copy(q, i++, j->failure_class, sizeof j->failure_class);
-    col_copy(q, i++, j->stop_requested, sizeof j->stop_requested);
+    j->has_stop_request = sq_col_stop(q, i++, &j->stop_requested);
     j->stop_requested_at = sqlite3_column_int64(q, i++);
     j->preempted_at = sqlite3_column_int64(q, i++);
     col_copy(q, i++, j->hold_reason, sizeof j->hold_reason);
@@ -579,15 +575,15 @@ static int job_total(struct store *s, const struct job_filter *f, int mask, int6
             return XC_EDB;
         *total = 0;
         while ((r = sqlite3_step(q)) == SQLITE_ROW)
-            if (!f->status || strcmp((const char *)sqlite3_column_text(q, 0), f->status) == 0)
+            if (!f->has_status || sq_col_jobstate(q, 0) == f->status)
                 *total += sqlite3_column_int64(q, 1);
         sqlite3_reset(q);
         return r == SQLITE_DONE ? 0 : db_err(s, "job count");
     }
     if (!(q = sq_stmt(s, count_sql[mask & (LF_STATUS | LF_HOST | LF_OWNER)])))
         return XC_EDB;
-    if (f->status)
-        bind_text(q, 1, f->status);
+    if (f->has_status)
+        sq_bind_jobstate(q, 1, f->status);
     if (f->host_id)
         bind_text(q, 2, f->host_id);
     if (f->owner)
@@ -602,7 +598,7 @@ static int job_total(struct store *s, const struct job_filter *f, int mask, int6
 int store_job_list(struct store *s, const struct job_filter *f, struct job **out, size_t *n, int64_t *total)
 {
     pthread_once(&list_once, list_sql_build);
-    int mask = (f->status ? LF_STATUS : 0) | (f->host_id ? LF_HOST : 0) | (f->owner ? LF_OWNER : 0) |
+    int mask = (f->has_status ? LF_STATUS : 0) | (f->host_id ? LF_HOST : 0) | (f->owner ? LF_OWNER : 0) |
                (f->after_id ? LF_AFTER : 0) | (f->queue_order ? LF_QUEUE : 0);
     if ((mask & LF_AFTER) && (mask & LF_QUEUE))
         return XC_EINVAL; /* keyset pages follow submission order only */
@@ -615,8 +611,8 @@ int store_job_list(struct store *s, const struct job_filter *f, struct job **out
         rc = XC_EDB;
         goto out;
     }
-    if (f->status)
-        bind_text(q, 1, f->status);
+    if (f->has_status)
+        sq_bind_jobstate(q, 1, f->status);
     if (f->host_id)
         bind_text(q, 2, f->host_id);
     if (f->owner)
@@ -726,20 +722,17 @@ int store_host_reserve(struct store *s, const char *host_id, int64_t delta_mgb)
     return rc;
 }
 
-int store_job_counts(struct store *s, int64_t counts[8])
+int store_job_counts(struct store *s, int64_t counts[JOB__COUNT])
 {
-    static const char *const names[8] = {"queued", "assigned", "leased", "running",
-                                         "completed", "failed", "preempted", "cancelled"};
-    memset(counts, 0, 8 * sizeof counts[0]);
+    memset(counts, 0, JOB__COUNT * sizeof counts[0]);
     sq_acquire(s, SQ_READ);
     sqlite3_stmt *q = stmt(s, ST_JOB_COUNTS);
     int rc = XC_EDB, r;
     if (q) {
         while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-            const char *st = (const char *)sqlite3_column_text(q, 0);
-            for (int i = 0; i < 8; i++)
-                if (st && strcmp(st, names[i]) == 0)
-                    counts[i] = sqlite3_column_int64(q, 1);
+            enum jobstate st;
+            if (sq_col_jobstate_opt(q, 0, &st))
+                counts[st] = sqlite3_column_int64(q, 1);
         }
         sqlite3_reset(q);
         rc = r == SQLITE_DONE ? 0 : db_err(s, "job counts");
@@ -764,14 +757,14 @@ int store_run_start(struct store *s, const char *job_id, int attempt, const char
     return rc;
 }
 
-int store_run_end(struct store *s, const char *job_id, int attempt, int64_t at, const char *final_status)
+int store_run_end(struct store *s, const char *job_id, int attempt, int64_t at, enum jobstate final_status)
 {
     sq_acquire(s, SQ_WRITE);
     sqlite3_stmt *q = stmt(s, ST_RUN_END);
     int rc = XC_EDB;
     if (q) {
         sqlite3_bind_int64(q, 1, at);
-        bind_text(q, 2, final_status);
+        sq_bind_jobstate(q, 2, final_status);
         bind_text(q, 3, job_id);
         sqlite3_bind_int(q, 4, attempt);
         rc = exec_done(s, q, "run end");
@@ -793,7 +786,7 @@ static void lease_read(sqlite3_stmt *q, void *p)
     l->expires_at = sqlite3_column_int64(q, 4);
     l->last_renewed = sqlite3_column_int64(q, 5);
     l->duration_sec = sqlite3_column_int(q, 6);
-    col_copy(q, 7, l->status, sizeof l->status);
+    l->status = sq_col_leasestate(q, 7);
 }
 
 int store_lease_put(struct store *s, const struct lease *l)
@@ -809,7 +802,7 @@ int store_lease_put(struct store *s, const struct lease *l)
         sqlite3_bind_int64(q, 5, l->expires_at);
         sqlite3_bind_int64(q, 6, l->last_renewed);
         sqlite3_bind_int(q, 7, l->duration_sec);
-        bind_text(q, 8, l->status);
+        sq_bind_leasestate(q, 8, l->status);
         rc = exec_done(s, q, "lease put");
     }
     sq_release(s);

@@ -140,7 +140,7 @@ static void rec_read(sqlite3_stmt *q, void *p)
     r->is_canadian = ci(q, i++) != 0;
     cc(q, i++, r->country, sizeof r->country);
     cc(q, i++, r->province, sizeof r->province);
-    cc(q, i++, r->final_status, sizeof r->final_status);
+    r->final_status = sq_col_jobstate(q, i++);
     cc(q, i++, r->failure_class, sizeof r->failure_class);
     r->refunded = ci(q, i++);
     r->refund_fee = ci(q, i++);
@@ -186,7 +186,7 @@ int bstore_record_insert(struct store *s, const struct bill_record *r, bool *ins
     bi(q, i++, r->is_canadian);
     bt(q, i++, r->country);
     bt(q, i++, r->province);
-    bt(q, i++, r->final_status);
+    sq_bind_jobstate(q, i++, r->final_status);
     bt(q, i++, r->failure_class);
     bi(q, i++, r->refunded);
     bi(q, i++, r->refund_fee);
@@ -332,7 +332,7 @@ static void run_read(sqlite3_stmt *q, void *p)
     cc(q, 2, r->host_id, sizeof r->host_id);
     r->started_at = ci(q, 3);
     r->ended_at = ci(q, 4);
-    cc(q, 5, r->final_status, sizeof r->final_status);
+    r->has_final_status = sq_col_jobstate_opt(q, 5, &r->final_status);
 }
 
 static const char SQL_RUN_GET[] =
@@ -440,7 +440,7 @@ static void wallet_read(sqlite3_stmt *q, void *p)
     w->total_deposited = ci(q, 4);
     w->total_spent = ci(q, 5);
     w->total_refunded = ci(q, 6);
-    cc(q, 7, w->status, sizeof w->status);
+    w->status = sq_col_walletstate(q, 7);
     w->grace_until = ci(q, 8);
     w->created_at = ci(q, 9);
     w->updated_at = ci(q, 10);
@@ -471,7 +471,7 @@ int bstore_wallet_put(struct store *s, const struct wallet *w)
     bi(q, 5, w->total_deposited);
     bi(q, 6, w->total_spent);
     bi(q, 7, w->total_refunded);
-    bt(q, 8, w->status);
+    sq_bind_walletstate(q, 8, w->status);
     if (w->grace_until)
         bi(q, 9, w->grace_until);
     else

@@ -39,4 +39,24 @@ int sq_err(struct store *s, const char *what);
 /* Bumps the host-list version (any host write). */
 void sq_hosts_changed(struct store *s);
 
+/* State columns (sqlite_states.c). A state is stored as its wire name and read back through
+ * core's one mapping of each list (jobstate_name/parse, hoststate_*, leasestate_*,
+ * walletstate_*, jobstate_stop_*), never by comparing strings here. A stored name the mapping does not know is
+ * logged and read as the list's first state (a stop reason: as none). SQL text may still name
+ * states in WHERE clauses. */
+void sq_bind_jobstate(sqlite3_stmt *q, int i, enum jobstate v);
+enum jobstate sq_col_jobstate(sqlite3_stmt *q, int i);
+void sq_bind_hoststate(sqlite3_stmt *q, int i, enum hoststate v);
+enum hoststate sq_col_hoststate(sqlite3_stmt *q, int i);
+void sq_bind_leasestate(sqlite3_stmt *q, int i, enum leasestate v);
+enum leasestate sq_col_leasestate(sqlite3_stmt *q, int i);
+void sq_bind_walletstate(sqlite3_stmt *q, int i, enum walletstate v);
+enum walletstate sq_col_walletstate(sqlite3_stmt *q, int i);
+/* A nullable stop-reason column: NULL when !has. */
+void sq_bind_stop(sqlite3_stmt *q, int i, bool has, enum jobstate_stop v);
+/* Reads a nullable stop-reason column: false (and *out untouched) when NULL or empty. */
+bool sq_col_stop(sqlite3_stmt *q, int i, enum jobstate_stop *out);
+/* A nullable job-state column (job_runs.final_status): false when NULL or empty. */
+bool sq_col_jobstate_opt(sqlite3_stmt *q, int i, enum jobstate *out);
+
 #endif

@@ -62,8 +62,8 @@ int store_host_list(struct store *s, bool active_only, struct host **out, size_t
  * NULL = from the start), at most limit (<= 0: all). Caller frees as for store_host_list. */
 int store_host_page(struct store *s, bool active_only, int64_t after_registered, const char *after_id, int limit,
                     struct host **out, size_t *n);
-/* Hosts by status: counts[0] pending, [1] active, [2] dead. */
-int store_host_counts(struct store *s, int64_t counts[3]);
+/* Hosts by status, indexed by enum hoststate. */
+int store_host_counts(struct store *s, int64_t counts[HOST__COUNT]);
 /* A counter that changes with every host write (for response caches). */
 uint64_t store_hosts_version(struct store *s);
 /* Invalidates host-list caches when something they render changed outside the hosts table
@@ -74,7 +74,8 @@ void store_hosts_touch(struct store *s);
 int store_job_get(struct store *s, const char *job_id, struct job *out);
 int store_job_put(struct store *s, const struct job *j);
 struct job_filter {
-    const char *status;  /* NULL = any */
+    bool has_status;     /* false = any status */
+    enum jobstate status;
     const char *host_id; /* NULL = any */
     const char *owner;   /* NULL = any */
     bool queue_order;    /* priority desc, submitted asc, id asc instead of submitted asc */
@@ -90,7 +91,8 @@ struct job_filter {
 int store_job_list(struct store *s, const struct job_filter *f, struct job **out, size_t *n, int64_t *total);
 /* Jobs of a host in the active states (assigned, leased, running). */
 int store_jobs_active_on_host(struct store *s, const char *host_id, struct job **out, size_t *n);
-int store_job_counts(struct store *s, int64_t counts[8]); /* by jobstate order */
+/* Jobs by status, indexed by enum jobstate. */
+int store_job_counts(struct store *s, int64_t counts[JOB__COUNT]);
 /* Queued jobs in queue order (priority desc, submitted asc, id asc), at most limit (<= 0: all).
  * Caller frees each avoid_hosts and the array. */
 int store_jobs_queued_brief(struct store *s, int limit, struct job_brief **out, size_t *n);
@@ -103,7 +105,7 @@ int store_host_reserve(struct store *s, const char *host_id, int64_t delta_mgb);
 
 /* Run intervals: one row per attempt that reached running. */
 int store_run_start(struct store *s, const char *job_id, int attempt, const char *host_id, int64_t at);
-int store_run_end(struct store *s, const char *job_id, int attempt, int64_t at, const char *final_status);
+int store_run_end(struct store *s, const char *job_id, int attempt, int64_t at, enum jobstate final_status);
 
 /* Leases. */
 int store_lease_put(struct store *s, const struct lease *l);

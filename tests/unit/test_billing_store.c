@@ -59,7 +59,7 @@ static void mk_record(struct bill_record *r, const char *billing_id, const char 
     r->platform_cut_ppm = 200000;
     r->platform_fee = cost / 5;
     r->host_payout = cost - cost / 5;
-    snprintf(r->final_status, sizeof r->final_status, "completed");
+    r->final_status = JOB_COMPLETED;
     r->billed_at = completed;
 }
 
@@ -147,7 +147,7 @@ Test(billing_store, wallet_never_negative)
 {
     struct wallet w = {0}, got;
     snprintf(w.customer_id, sizeof w.customer_id, "cust-1");
-    snprintf(w.status, sizeof w.status, "active");
+    w.status = WALLET_ACTIVE;
     w.balance = 10;
     cr_assert_eq(bstore_wallet_put(st, &w), 0);
     w.balance = -1;

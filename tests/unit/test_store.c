@@ -71,7 +71,7 @@ Test(store, host_roundtrip_and_order)
     mk_host(&a, "b-host", 200);
     mk_host(&b, "a-host", 100);
     a.admitted = true;
-    snprintf(a.status, sizeof a.status, "active");
+    a.status = HOST_ACTIVE;
     free(a.versions);
     a.versions = strdup("{\"runc\":\"1.2.4\"}");
     cr_assert_eq(store_host_put(st, &a), 0);
@@ -111,7 +111,7 @@ Test(store, job_list_filters_and_queue_order)
     store_job_put(st, &j);
     job_free(&j);
     mk_job(&j, "00000000000000000000000000000002", 3, 20);
-    snprintf(j.status, sizeof j.status, "running");
+    j.status = JOB_RUNNING;
     snprintf(j.host_id, sizeof j.host_id, "h1");
     store_job_put(st, &j);
     job_free(&j);
@@ -130,7 +130,7 @@ Test(store, job_list_filters_and_queue_order)
         job_free(&list[i]);
     free(list);
 
-    struct job_filter g = {.status = "queued", .limit = 1};
+    struct job_filter g = {.has_status = true, .status = JOB_QUEUED, .limit = 1};
     cr_assert_eq(store_job_list(st, &g, &list, &n, &total), 0);
     cr_assert_eq(n, 1);
     cr_assert_eq(total, 2);
@@ -144,10 +144,10 @@ Test(store, job_list_filters_and_queue_order)
     job_free(&list[0]);
     free(list);
 
-    int64_t counts[8];
+    int64_t counts[JOB__COUNT];
     cr_assert_eq(store_job_counts(st, counts), 0);
-    cr_assert_eq(counts[0], 2);
-    cr_assert_eq(counts[3], 1);
+    cr_assert_eq(counts[JOB_QUEUED], 2);
+    cr_assert_eq(counts[JOB_RUNNING], 1);
 }
 
 Test(store, one_active_lease_per_job)
@@ -156,11 +156,11 @@ Test(store, one_active_lease_per_job)
     snprintf(l.lease_id, sizeof l.lease_id, "aaaa");
     snprintf(l.job_id, sizeof l.job_id, "job1");
     snprintf(l.host_id, sizeof l.host_id, "h1");
-    snprintf(l.status, sizeof l.status, "active");
+    l.status = LEASE_ACTIVE;
     cr_assert_eq(store_lease_put(st, &l), 0);
     snprintf(l.lease_id, sizeof l.lease_id, "bbbb");
     cr_assert_eq(store_lease_put(st, &l), XC_ECONFLICT);
-    snprintf(l.status, sizeof l.status, "released");
+    l.status = LEASE_RELEASED;
     cr_assert_eq(store_lease_put(st, &l), 0); /* history rows are fine */
     struct lease got;
     cr_assert_eq(store_lease_active(st, "job1", &got), 0);

@@ -10,6 +10,7 @@
 #include "common/jsonx.h"
 #include "common/xalloc.h"
 #include "common/fixed.h"
+#include "core/states.h"
 #include "core/jobstate.h"
 #include "server/app.h"
 #include "server/http/auth.h"
@@ -63,8 +64,8 @@ static int path_host(struct req *r, int idx, struct host *h, bool heartbeat)
     }
     if (heartbeat) {
         h->last_seen = app_now();
-        if (strcmp(h->status, "dead") == 0)
-            snprintf(h->status, sizeof h->status, "%s", h->admitted ? "active" : "pending");
+        if (h->status == HOST_DEAD)
+            h->status = h->admitted ? HOST_ACTIVE : HOST_PENDING;
         if (tx_begin() == 0) {
             if (store_host_put(g_app->store, h) == 0)
                 tx_commit();
@@ -82,7 +83,7 @@ void h_agent_work(struct req *r)
         return;
     struct job *jobs = NULL;
     size_t n = 0;
-    struct job_filter f = {.status = "assigned", .host_id = h.host_id};
+    struct job_filter f = {.has_status = true, .status = JOB_ASSIGNED, .host_id = h.host_id};
     int rc = h.admitted ? store_job_list(g_app->store, &f, &jobs, &n, NULL) : 0;
     host_free(&h);
     if (rc < 0) {
@@ -120,11 +121,11 @@ void h_lease_claim(struct req *r)
     auth_actor(r, actor, sizeof actor);
     if (j.host_id[0] && strcmp(j.host_id, host_id) != 0) {
         reply_error(r, 409, "Job %s is assigned to host %s", j.job_id, j.host_id);
-    } else if (strcmp(j.status, "leased") == 0 && store_lease_active(g_app->store, j.job_id, &l) == 0 &&
+    } else if (j.status == JOB_LEASED && store_lease_active(g_app->store, j.job_id, &l) == 0 &&
                strcmp(l.host_id, host_id) == 0) {
         reply_ok(r, 200, lease_reply(&l, &j)); /* a repeated claim returns the existing lease */
-    } else if (strcmp(j.status, "assigned") != 0) {
-        reply_error(r, 409, "Job %s is '%s', expected 'assigned'", j.job_id, j.status);
+    } else if (j.status != JOB_ASSIGNED) {
+        reply_error(r, 409, "Job %s is '%s', expected 'assigned'", j.job_id, jobstate_name(j.status));
     } else {
         int rc = tx_begin();
         if (rc == 0) {
@@ -161,12 +162,12 @@ void h_lease_renew(struct req *r)
     }
     if (now > l.expires_at + g_app->cfg.lease_grace_sec * SEC) {
         /* Too late: expire it now, exactly as the sweep would (domain §9.1). */
-        snprintf(l.status, sizeof l.status, "expired");
+        l.status = LEASE_EXPIRED;
         if ((rc = store_lease_put(g_app->store, &l)) == 0)
             rc = tx_event("job.lease.expired", "job", j.job_id, "scheduler",
                           json_pack("{s:s,s:s}", "lease_id", l.lease_id, "host_id", host_id));
         tx_sse("lease_expired", json_pack("{s:s,s:s,s:s}", "job_id", j.job_id, "host_id", host_id, "lease_id", l.lease_id));
-        if (rc == 0 && (strcmp(j.status, "leased") == 0 || strcmp(j.status, "running") == 0)) {
+        if (rc == 0 && (j.status == JOB_LEASED || j.status == JOB_RUNNING)) {
             struct trans_opts o = {.reason = "lease_expired", .lease_expired = true};
             rc = engine_transition(&j, JOB_FAILED, "scheduler", &o);
         }
@@ -178,7 +179,7 @@ void h_lease_renew(struct req *r)
     }
     l.expires_at = now + l.duration_sec * SEC;
     l.last_renewed = now;
-    if ((rc = store_lease_put(g_app->store, &l)) == 0 && strcmp(j.status, "running") == 0)
+    if ((rc = store_lease_put(g_app->store, &l)) == 0 && j.status == JOB_RUNNING)
         rc = billing_on_renew(&j, now);
     if (rc == 0)
         rc = tx_event("job.lease.renewed", "job", j.job_id, actor,
@@ -189,7 +190,7 @@ void h_lease_renew(struct req *r)
     }
     if ((rc = tx_commit()) == 0)
         reply_ok(r, 200, json_pack("{s:s,s:o,s:o}", "lease_id", l.lease_id, "expires_at", jx_ts(l.expires_at),
-                                   "stop_requested", jx_str_or_null(j.stop_requested)));
+                                   "stop_requested", view_stop_requested(&j)));
 out:
     if (rc < 0)
         reply_status(r, rc, "lease renew failed");
@@ -205,15 +206,14 @@ void h_lease_release(struct req *r)
         return;
     if (v_str(r, "reason", false, 1, 16, &reason) < 0)
         goto done;
-    if (strcmp(reason, "completed") && strcmp(reason, "failed") && strcmp(reason, "preempted") &&
-        strcmp(reason, "cancelled")) {
+    enum jobstate end;
+    if (jobstate_parse(reason, &end) < 0 ||
+        !(end == JOB_COMPLETED || end == JOB_FAILED || end == JOB_PREEMPTED || end == JOB_CANCELLED)) {
         reply_invalid(r, "body", "reason", "enum", "must be one of completed, failed, preempted, cancelled");
         goto done;
     }
-    enum jobstate st;
-    jobstate_parse(j.status, &st);
-    if (jobstate_is_active(st)) {
-        reply_error(r, 409, "Job %s is still %s; report a terminal status first", j.job_id, j.status);
+    if (jobstate_is_active(j.status)) {
+        reply_error(r, 409, "Job %s is still %s; report a terminal status first", j.job_id, jobstate_name(j.status));
         goto done;
     }
     struct lease l;
@@ -224,7 +224,7 @@ void h_lease_release(struct req *r)
     char actor[80];
     int rc = tx_begin();
     if (rc == 0) {
-        snprintf(l.status, sizeof l.status, "released");
+        l.status = LEASE_RELEASED;
         if ((rc = store_lease_put(g_app->store, &l)) == 0)
             rc = tx_event("job.lease.released", "job", j.job_id, auth_actor(r, actor, sizeof actor),
                           json_pack("{s:s,s:s}", "lease_id", l.lease_id, "reason", reason));
@@ -245,7 +245,7 @@ void h_agent_preempt_list(struct req *r)
         return;
     struct job *jobs = NULL;
     size_t n = 0;
-    struct job_filter f = {.status = "running", .host_id = h.host_id};
+    struct job_filter f = {.has_status = true, .status = JOB_RUNNING, .host_id = h.host_id};
     int rc = store_job_list(g_app->store, &f, &jobs, &n, NULL);
     host_free(&h);
     if (rc < 0) {
@@ -254,10 +254,10 @@ void h_agent_preempt_list(struct req *r)
     }
     json_t *ids = json_array(), *reqs = json_array();
     for (size_t i = 0; i < n; i++) {
-        if (jobs[i].stop_requested[0]) {
+        if (jobs[i].has_stop_request) {
             json_array_append_new(ids, json_string(jobs[i].job_id));
             json_array_append_new(reqs, json_pack("{s:s,s:s,s:o,s:I}", "job_id", jobs[i].job_id, "reason",
-                                                  jobs[i].stop_requested, "requested_at",
+                                                  jobstate_stop_name(jobs[i].stop_requested), "requested_at",
                                                   jx_ts(jobs[i].stop_requested_at), "grace_sec",
                                                   (json_int_t)g_app->cfg.preemption_grace_sec));
         }
@@ -274,7 +274,9 @@ void h_agent_preempt_request(struct req *r)
     struct job j;
     if (req_parse_json(r) < 0 || v_str(r, "reason", false, 1, 16, &reason) < 0)
         return;
-    if (strcmp(reason, "preempt") && strcmp(reason, "cancel") && strcmp(reason, "mining")) {
+    enum jobstate_stop stop = JOB_STOP_PREEMPT;
+    if (jobstate_stop_parse(reason, &stop) < 0 ||
+        !(stop == JOB_STOP_PREEMPT || stop == JOB_STOP_CANCEL || stop == JOB_STOP_MINING)) {
         reply_invalid(r, "body", "reason", "enum", "must be one of preempt, cancel, mining");
         return;
     }
@@ -283,7 +285,7 @@ void h_agent_preempt_request(struct req *r)
     host_free(&h);
     if (jobs_load_visible(r, 1, &j) < 0)
         return;
-    if (strcmp(j.status, "running") != 0 || strcmp(j.host_id, r->params[0]) != 0) {
+    if (j.status != JOB_RUNNING || strcmp(j.host_id, r->params[0]) != 0) {
         reply_error(r, 409, "Job %s is not running on host %s", j.job_id, r->params[0]);
         job_free(&j);
         return;
@@ -291,8 +293,8 @@ void h_agent_preempt_request(struct req *r)
     char actor[80];
     int rc = tx_begin();
     if (rc == 0) {
-        rc = jobs_stop_request(&j, reason, auth_actor(r, actor, sizeof actor));
-        if (rc == 0 && strcmp(reason, "preempt") == 0)
+        rc = jobs_stop_request(&j, stop, auth_actor(r, actor, sizeof actor));
+        if (rc == 0 && stop == JOB_STOP_PREEMPT)
             tx_sse("job_preempted", json_pack("{s:s,s:s,s:s}", "job_id", j.job_id, "name", j.name, "reason", reason));
         rc = rc == 0 ? tx_commit() : (tx_rollback(), rc);
     }
@@ -347,8 +349,7 @@ void h_agent_logs(struct req *r)
             goto done;
         }
     }
-    enum jobstate st;
-    jobstate_parse(j.status, &st);
+    enum jobstate st = j.status;
     int64_t now = app_now();
     bool late_ok = jobstate_is_terminal(st) && j.completed_at && now - j.completed_at <= 60 * SEC;
     if (strcmp(j.host_id, host_id) != 0 || !(st == JOB_LEASED || st == JOB_RUNNING || late_ok)) {
@@ -468,8 +469,8 @@ void h_mining_alert(struct req *r)
         struct job j;
         if (rc == 0 && job_id && strcmp(action, "terminated") == 0 && valid_job_id(job_id) &&
             store_job_get(g_app->store, job_id, &j) == 0) {
-            if (strcmp(j.status, "running") == 0 && strcmp(j.host_id, host_id) == 0)
-                rc = jobs_stop_request(&j, "mining", actor);
+            if (j.status == JOB_RUNNING && strcmp(j.host_id, host_id) == 0)
+                rc = jobs_stop_request(&j, JOB_STOP_MINING, actor);
             job_free(&j);
         }
         tx_sse("mining_alert", json_pack("{s:s,s:I,s:o,s:s,s:s}", "host_id", host_id, "gpu_index", (json_int_t)gpu,

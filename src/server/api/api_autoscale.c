@@ -140,7 +140,7 @@ struct scale_state {
 
 static void scale_load(struct scale_state *s)
 {
-    struct job_filter f = {.status = "queued", .queue_order = true, .limit = 1000};
+    struct job_filter f = {.has_status = true, .status = JOB_QUEUED, .queue_order = true, .limit = 1000};
     store_host_list(g_app->store, false, &s->hosts, &s->nh);
     store_job_list(g_app->store, &f, &s->queued, &s->nq, NULL);
 }
@@ -159,7 +159,7 @@ static void scale_free(struct scale_state *s)
 /* Filters 1–5 of domain §6 against one host, with full free VRAM. */
 static bool host_can_serve(const struct host *h, const struct job *j, bool need_active)
 {
-    if (need_active && (strcmp(h->status, "active") != 0 || !h->admitted))
+    if (need_active && (h->status != HOST_ACTIVE || !h->admitted))
         return false;
     if (h->gpu_count < j->num_gpus || (need_active ? host_free_mgb(h) : h->total_mgb) < j->vram_mgb)
         return false;
@@ -175,7 +175,7 @@ static int scale_up(json_t *provisioned, json_t *hooks)
     scale_load(&s);
     store_pool_list(g_app->store, &pool, &np);
     for (size_t i = 0; i < s.nh; i++)
-        active += strcmp(s.hosts[i].status, "active") == 0;
+        active += s.hosts[i].status == HOST_ACTIVE;
     bool *waiting = xcalloc(s.nq + 1, sizeof *waiting);
     size_t nwaiting = 0;
     for (size_t q = 0; q < s.nq; q++) {
@@ -223,8 +223,8 @@ static int scale_up(json_t *provisioned, json_t *hooks)
         rc = store_host_put(g_app->store, &h);
         if (rc == 0)
             rc = tx_event("host.registered", "host", h.host_id, "system", json_pack("{s:b}", "autoscaled", 1));
-        tx_sse("host_update", json_pack("{s:s,s:s,s:b,s:s,s:s}", "host_id", h.host_id, "status", h.status,
-                                        "admitted", 0, "gpu_model", h.gpu_model, "country", h.country));
+        tx_sse("host_update", json_pack("{s:s,s:s,s:b,s:s,s:s}", "host_id", h.host_id, "status",
+                                        hoststate_name(h.status), "admitted", 0, "gpu_model", h.gpu_model, "country", h.country));
         host_free(&h);
         p->provisioned = true;
         p->provisioned_at = now;
@@ -266,9 +266,7 @@ static int scale_down(json_t *deprovisioned, json_t *hooks, json_t *skip)
         bool busy = false;
         if (store_job_list(g_app->store, &f, &jobs, &n, NULL) == 0) {
             for (size_t j = 0; j < n; j++) {
-                enum jobstate st;
-                jobstate_parse(jobs[j].status, &st);
-                busy |= jobstate_is_active(st);
+                busy |= jobstate_is_active(jobs[j].status);
                 if (jobs[j].completed_at > last)
                     last = jobs[j].completed_at;
                 job_free(&jobs[j]);

@@ -22,7 +22,7 @@
 
 static void sse_host_update(const struct host *h)
 {
-    tx_sse("host_update", json_pack("{s:s,s:s,s:b,s:s,s:s}", "host_id", h->host_id, "status", h->status, "admitted",
+    tx_sse("host_update", json_pack("{s:s,s:s,s:b,s:s,s:s}", "host_id", h->host_id, "status", hoststate_name(h->status), "admitted",
                                     h->admitted, "gpu_model", h->gpu_model, "country", h->country));
 }
 
@@ -213,8 +213,8 @@ void h_host_put(struct req *r)
         h.reverify_due = true;
         changed = true;
     }
-    if (!created && strcmp(h.status, "dead") == 0) {
-        snprintf(h.status, sizeof h.status, "%s", h.admitted ? "active" : "pending");
+    if (!created && h.status == HOST_DEAD) {
+        h.status = h.admitted ? HOST_ACTIVE : HOST_PENDING;
         if ((rc = tx_event("host.revived", "host", h.host_id, actor, json_object())) < 0)
             goto fail;
         changed = true;
@@ -318,7 +318,7 @@ static char *render_host_list(const struct host_page *pg, size_t *len, int *rc)
 {
     struct host *hosts = NULL;
     size_t n = 0;
-    int64_t counts[3] = {0, 0, 0};
+    int64_t counts[HOST__COUNT] = {0}, all = 0;
     if (pg->canada)
         *rc = store_host_list(g_app->store, true, &hosts, &n);
     else if ((*rc = store_host_counts(g_app->store, counts)) == 0)
@@ -338,8 +338,10 @@ static char *render_host_list(const struct host_page *pg, size_t *len, int *rc)
         host_free(&hosts[i]);
     }
     free(hosts);
+    for (int i = 0; i < HOST__COUNT; i++)
+        all += counts[i];
     int64_t total = pg->only_host || pg->canada ? (int64_t)json_array_size(arr)
-                                                : pg->active_only ? counts[1] : counts[0] + counts[1] + counts[2];
+                                                : pg->active_only ? counts[HOST_ACTIVE] : all;
     json_t *out = json_pack("{s:b,s:o,s:I,s:o}", "ok", 1, "hosts", arr, "total", (json_int_t)total, "next_cursor", next);
     char *body = jsonx_dump(out, len);
     json_decref(out);
@@ -480,8 +482,8 @@ void h_agent_versions(struct req *r)
         return;
     }
     h.last_seen = app_now();
-    if (strcmp(h.status, "dead") == 0)
-        snprintf(h.status, sizeof h.status, "pending");
+    if (h.status == HOST_DEAD)
+        h.status = HOST_PENDING;
     if ((rc = admission_apply(&h, versions, runtimes, actor)) < 0 || (rc = store_host_put(g_app->store, &h)) < 0) {
         tx_rollback();
         host_free(&h);

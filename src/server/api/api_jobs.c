@@ -43,8 +43,9 @@ void h_jobs_list(struct req *r)
     struct job_filter f = {0};
     int64_t limit, offset;
     char after[65];
-    f.status = req_query(r, "status");
-    if (f.status && jobstate_parse(f.status, &(enum jobstate){0}) < 0) {
+    const char *status = req_query(r, "status");
+    f.has_status = status != NULL;
+    if (status && jobstate_parse(status, &f.status) < 0) {
         reply_invalid(r, "query", "status", "enum",
                       "must be one of queued, assigned, leased, running, completed, failed, preempted, cancelled");
         return;
@@ -171,8 +172,7 @@ void h_job_logs_stream(struct req *r)
     struct log_ctx c = {json_array(), true, j.job_id};
     store_job_logs(g_app->store, j.job_id, 500, log_line, &c, NULL);
     sse_reply_stream(r, j.job_id, c.arr, json_pack("{s:s,s:s}", "job_id", j.job_id, "status", "streaming"));
-    enum jobstate st;
-    if (jobstate_parse(j.status, &st) == 0 && jobstate_is_final(st))
+    if (jobstate_is_final(j.status))
         sse_close_job_streams(j.job_id, 5000000);
     job_free(&j);
 }

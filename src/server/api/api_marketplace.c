@@ -61,7 +61,7 @@ void h_market_list(struct req *r)
         rc = tx_event("host.updated", "host", host_id, "admin",
                       json_pack("{s:b,s:I}", "listed", 1, "price_per_hour_ucad", (json_int_t)price));
     if (rc == 0) {
-        tx_sse("host_update", json_pack("{s:s,s:s,s:b,s:s,s:s}", "host_id", h.host_id, "status", h.status, "admitted",
+        tx_sse("host_update", json_pack("{s:s,s:s,s:b,s:s,s:s}", "host_id", h.host_id, "status", hoststate_name(h.status), "admitted",
                                         h.admitted, "gpu_model", h.gpu_model, "country", h.country));
         if ((rc = tx_commit()) == 0)
             store_hosts_touch(g_app->store); /* the host view's rate and `listed` changed */

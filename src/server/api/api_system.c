@@ -64,14 +64,15 @@ void h_metrics(struct req *r)
 {
     const char *fmt = req_query(r, "format");
     if (fmt && strcmp(fmt, "json") == 0) {
-        int64_t c[8], hc[3] = {0, 0, 0};
+        int64_t c[JOB__COUNT], hc[HOST__COUNT] = {0};
         store_job_counts(g_app->store, c);
         store_host_counts(g_app->store, hc);
         reply_ok(r, 200,
                  json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:I}}", "metrics", "queue_depth",
                            (json_int_t)c[JOB_QUEUED], "assigned_jobs", (json_int_t)c[JOB_ASSIGNED], "running_jobs",
                            (json_int_t)c[JOB_RUNNING], "failed_jobs", (json_int_t)c[JOB_FAILED], "active_hosts",
-                           (json_int_t)hc[1], "pending_hosts", (json_int_t)hc[0], "dead_hosts", (json_int_t)hc[2],
+                           (json_int_t)hc[HOST_ACTIVE], "pending_hosts", (json_int_t)hc[HOST_PENDING], "dead_hosts",
+                           (json_int_t)hc[HOST_DEAD],
                            "sse_clients", sse_client_count(), "uptime_sec",
                            (json_int_t)((clock_wall_us() - g_app->started_at_us) / 1000000)));
         return;

@@ -45,7 +45,7 @@ int jobs_load_any(struct req *r, int idx, struct job *j)
 
 static void reply_job(struct req *r, unsigned status, const struct job *j, const char *prev, const char *stop)
 {
-    json_t *o = json_pack("{s:s,s:s}", "job_id", j->job_id, "status", j->status);
+    json_t *o = json_pack("{s:s,s:s}", "job_id", j->job_id, "status", jobstate_name(j->status));
     if (prev)
         json_object_set_new(o, "previous_status", json_string(prev));
     if (stop)
@@ -57,8 +57,7 @@ static void reply_job(struct req *r, unsigned status, const struct job *j, const
 void jobs_apply_transition(struct req *r, struct job *j, enum jobstate to, const char *host_id,
                            const struct trans_opts *o)
 {
-    enum jobstate from;
-    jobstate_parse(j->status, &from);
+    enum jobstate from = j->status;
     enum jobstate_actor actor = r->who.kind == PRINCIPAL_AGENT ? JOBSTATE_ACTOR_AGENT : JOBSTATE_ACTOR_ADMIN;
     if (actor == JOBSTATE_ACTOR_AGENT && !host_id)
         host_id = r->who.host_id;
@@ -77,8 +76,7 @@ void jobs_apply_transition(struct req *r, struct job *j, enum jobstate to, const
         reply_error(r, 409, "Job %s is assigned to host %s", j->job_id, j->host_id);
         return;
     }
-    char prev[12];
-    snprintf(prev, sizeof prev, "%s", j->status);
+    const char *prev = jobstate_name(from);
     char who[80];
     auth_actor(r, who, sizeof who);
     int rc = jobstate_check(from, to, actor);
@@ -112,27 +110,27 @@ void jobs_apply_transition(struct req *r, struct job *j, enum jobstate to, const
     struct job cur;
     if ((rc = store_job_get(g_app->store, j->job_id, &cur)) < 0)
         goto fail;
-    bool moved = strcmp(cur.status, j->status) != 0, already = strcmp(cur.status, jobstate_name(to)) == 0;
+    bool moved = cur.status != j->status, already = cur.status == to;
     job_free(&cur);
     if (moved) {
         tx_rollback();
         /* A concurrent request made the same move (two completions racing): idempotent. */
         if (already && !stop) {
-            snprintf(j->status, sizeof j->status, "%s", jobstate_name(to));
+            j->status = to;
             reply_job(r, 200, j, prev, NULL);
         } else {
             reply_error(r, 409, "Job %s changed state concurrently; retry", j->job_id);
         }
         return;
     }
-    rc = stop ? jobs_stop_request(j, "cancel", who) : engine_transition(j, to, who, o);
+    rc = stop ? jobs_stop_request(j, JOB_STOP_CANCEL, who) : engine_transition(j, to, who, o);
     if (rc < 0)
         goto fail;
     if ((rc = tx_commit()) < 0) {
         reply_status(r, rc, "commit");
         return;
     }
-    reply_job(r, stop ? 202 : 200, j, prev, stop ? "cancel" : NULL);
+    reply_job(r, stop ? 202 : 200, j, prev, stop ? jobstate_stop_name(JOB_STOP_CANCEL) : NULL);
     return;
 fail:
     tx_rollback();
@@ -141,14 +139,13 @@ fail:
 
 void jobs_manual_requeue(struct req *r, struct job *j)
 {
-    enum jobstate from;
-    jobstate_parse(j->status, &from);
+    enum jobstate from = j->status;
     if (from == JOB_QUEUED || from == JOB_COMPLETED || from == JOB_CANCELLED || from == JOB_PREEMPTED) {
-        reply_error(r, 409, "Job %s is '%s'; cannot requeue", j->job_id, j->status);
+        reply_error(r, 409, "Job %s is '%s'; cannot requeue", j->job_id, jobstate_name(from));
         return;
     }
     if (jobstate_is_active(from) && !r->who.is_admin) {
-        reply_error(r, 403, "Only the operator may requeue a job that is %s", j->status);
+        reply_error(r, 403, "Only the operator may requeue a job that is %s", jobstate_name(from));
         return;
     }
     if (j->retries + 1 > j->max_retries) {
@@ -166,7 +163,7 @@ void jobs_manual_requeue(struct req *r, struct job *j)
         struct trans_opts o = {.reason = "manual_requeue", .no_retry = true};
         rc = engine_transition(j, JOB_FAILED, who, &o);
     }
-    if (rc == 0 && strcmp(j->status, "failed") == 0)
+    if (rc == 0 && j->status == JOB_FAILED)
         rc = engine_transition(j, JOB_QUEUED, who, NULL);
     if (rc < 0) {
         tx_rollback();

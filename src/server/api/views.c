@@ -4,9 +4,15 @@
 #include <string.h>
 
 #include "common/jsonx.h"
+#include "core/states.h"
 #include "core/jobstate.h"
 #include "server/svc/billing_hooks.h"
 #include "server/svc/billing_svc.h"
+
+json_t *view_stop_requested(const struct job *j)
+{
+    return j->has_stop_request ? json_string(jobstate_stop_name(j->stop_requested)) : json_null();
+}
 
 json_t *view_admission_details(const char *stored)
 {
@@ -38,7 +44,7 @@ json_t *view_host(const struct host *h)
     json_object_set_new(o, "effective_rate_per_hour", jx_money(rate));
     json_object_set_new(o, "country", json_string(h->country));
     json_object_set_new(o, "province", json_string(h->province));
-    json_object_set_new(o, "status", json_string(h->status));
+    json_object_set_new(o, "status", json_string(hoststate_name(h->status)));
     json_object_set_new(o, "admitted", json_boolean(h->admitted));
     json_object_set_new(o, "admission_details", view_admission_details(h->admission_details));
     json_object_set_new(o, "recommended_runtime", json_string(h->recommended_runtime));
@@ -115,7 +121,7 @@ json_t *view_job(const struct job *j, bool for_agent)
     json_object_set_new(o, "nfs_mount_point", json_string(j->nfs_mount_point));
     json_object_set_new(o, "max_duration_hours",
                         j->has_max_duration ? jx_fixed(j->max_duration_ms / 36, 5) : json_null());
-    json_object_set_new(o, "status", json_string(j->status));
+    json_object_set_new(o, "status", json_string(jobstate_name(j->status)));
     json_object_set_new(o, "host_id", jx_str_or_null(j->host_id));
     json_object_set_new(o, "lease_id", jx_str_or_null(j->lease_id));
     json_object_set_new(o, "rate_per_hour", j->has_rate ? jx_money(j->rate_per_hour) : json_null());
@@ -130,7 +136,7 @@ json_t *view_job(const struct job *j, bool for_agent)
     json_object_set_new(o, "exit_code", j->has_exit_code ? json_integer(j->exit_code) : json_null());
     json_object_set_new(o, "failure_reason", json_string(j->failure_reason));
     json_object_set_new(o, "failure_class", json_string(j->failure_class));
-    json_object_set_new(o, "stop_requested", jx_str_or_null(j->stop_requested));
+    json_object_set_new(o, "stop_requested", view_stop_requested(j));
     json_object_set_new(o, "preempted_at", jx_ts(j->preempted_at));
     json_object_set_new(o, "hold_reason", json_string(j->hold_reason));
     json_object_set_new(o, "pending_reason", json_string(j->pending_reason));
@@ -147,7 +153,7 @@ json_t *view_lease(const struct lease *l)
     json_object_set_new(o, "expires_at", jx_ts(l->expires_at));
     json_object_set_new(o, "last_renewed", jx_ts(l->last_renewed));
     json_object_set_new(o, "duration_sec", json_integer(l->duration_sec));
-    json_object_set_new(o, "status", json_string(l->status));
+    json_object_set_new(o, "status", json_string(leasestate_name(l->status)));
     return o;
 }
 

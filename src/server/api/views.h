@@ -13,6 +13,8 @@ json_t *view_job(const struct job *j, bool for_agent);
 /* AdmissionDetails as stored (checked_at kept as integer µs) in its api §6.1 shape. */
 json_t *view_admission_details(const char *stored);
 json_t *view_lease(const struct lease *l);
+/* The job's pending stop reason by its wire name, or JSON null when none. */
+json_t *view_stop_requested(const struct job *j);
 json_t *view_pool_entry(const struct pool_entry *p);
 
 /* True when an environment variable's name marks its value as secret (domain §21.3). */

@@ -8,6 +8,8 @@
 
 #include "common/xalloc.h"
 #include "server/app.h"
+#include "core/states.h"
+#include "core/jobstate.h"
 #include "server/http/routes.h"
 #include "server/http/sse.h"
 
@@ -87,22 +89,19 @@ char *metrics_render(void)
             put(&b, "xcelsior_http_request_duration_seconds_total{method=\"%s\",route=\"%s\"} %lld.%06lld\n",
                 routes_table[i].method, routes_table[i].pattern, v / 1000000, v % 1000000);
     }
-    int64_t hc[3] = {0, 0, 0};
-    static const char *const hs[3] = {"pending", "active", "dead"};
+    int64_t hc[HOST__COUNT] = {0};
     store_host_counts(g_app->store, hc);
     put(&b, "# HELP xcelsior_hosts Registered hosts by status.\n# TYPE xcelsior_hosts gauge\n");
-    for (int i = 0; i < 3; i++)
-        put(&b, "xcelsior_hosts{status=\"%s\"} %lld\n", hs[i], (long long)hc[i]);
-    static const char *const st[8] = {"queued", "assigned", "leased", "running",
-                                      "completed", "failed", "preempted", "cancelled"};
-    int64_t counts[8];
+    for (int i = 0; i < HOST__COUNT; i++)
+        put(&b, "xcelsior_hosts{status=\"%s\"} %lld\n", hoststate_name((enum hoststate)i), (long long)hc[i]);
+    int64_t counts[JOB__COUNT];
     if (store_job_counts(g_app->store, counts) == 0) {
         put(&b, "# HELP xcelsior_jobs Jobs by status.\n# TYPE xcelsior_jobs gauge\n");
-        for (int i = 0; i < 8; i++)
-            put(&b, "xcelsior_jobs{status=\"%s\"} %lld\n", st[i], (long long)counts[i]);
+        for (int i = 0; i < JOB__COUNT; i++)
+            put(&b, "xcelsior_jobs{status=\"%s\"} %lld\n", jobstate_name((enum jobstate)i), (long long)counts[i]);
         put(&b, "# HELP xcelsior_queue_depth Jobs waiting in the queue.\n# TYPE xcelsior_queue_depth gauge\n"
                 "xcelsior_queue_depth %lld\n",
-            (long long)counts[0]);
+            (long long)counts[JOB_QUEUED]);
     }
     put(&b, "# HELP xcelsior_scheduler_placements_total Jobs placed by queue passes.\n"
             "# TYPE xcelsior_scheduler_placements_total counter\nxcelsior_scheduler_placements_total %lld\n",

@@ -40,8 +40,8 @@ int admission_apply(struct host *h, json_t *versions, json_t *runtimes, const ch
     }
     h->admitted = res.admitted;
     snprintf(h->recommended_runtime, sizeof h->recommended_runtime, "%s", admit_runtime_name(res.runtime));
-    if (strcmp(h->status, "dead") != 0)
-        snprintf(h->status, sizeof h->status, "%s", res.admitted ? "active" : "pending");
+    if (h->status != HOST_DEAD)
+        h->status = res.admitted ? HOST_ACTIVE : HOST_PENDING;
 
     if (res.admitted && (first || !was))
         tx_kick_scheduler(); /* new capacity */
@@ -57,7 +57,7 @@ int admission_apply(struct host *h, json_t *versions, json_t *runtimes, const ch
         size_t n = 0;
         rc = store_jobs_active_on_host(g_app->store, h->host_id, &jobs, &n);
         for (size_t i = 0; i < n; i++) {
-            if (rc == 0 && strcmp(jobs[i].status, "assigned") == 0)
+            if (rc == 0 && jobs[i].status == JOB_ASSIGNED)
                 rc = engine_transition(&jobs[i], JOB_QUEUED, "scheduler", NULL);
             job_free(&jobs[i]);
         }

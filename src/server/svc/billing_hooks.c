@@ -35,7 +35,7 @@ int billing_on_assign(struct job *j, const struct host *h, int64_t now, bool *re
     return bsvc_escrow_hold(j, rate, now, 1, block, now, refused);
 }
 
-int billing_on_attempt_end(const struct job *j, const char *final_status, int64_t now)
+int billing_on_attempt_end(const struct job *j, enum jobstate final_status, int64_t now)
 {
     struct bill_run run;
     int rc = bstore_run_get(g_app->store, j->job_id, j->attempt, &run);
@@ -45,8 +45,10 @@ int billing_on_attempt_end(const struct job *j, const char *final_status, int64_
         return rc;
     if (!run.ended_at)
         run.ended_at = now;
-    if (!run.final_status[0])
-        snprintf(run.final_status, sizeof run.final_status, "%s", final_status);
+    if (!run.has_final_status) {
+        run.has_final_status = true;
+        run.final_status = final_status;
+    }
     struct bill_record r;
     bool created;
     return bsvc_bill_attempt(j, &run, now, &r, &created);
@@ -62,7 +64,7 @@ int billing_sweep(int64_t now)
 {
     struct job *jobs = NULL;
     size_t n = 0;
-    struct job_filter f = {.status = "running"};
+    struct job_filter f = {.has_status = true, .status = JOB_RUNNING};
     int rc = store_job_list(g_app->store, &f, &jobs, &n, NULL);
     for (size_t i = 0; i < n && rc == 0; i++)
         if (jobs[i].owner[0])

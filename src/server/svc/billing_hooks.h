@@ -15,7 +15,7 @@ int billing_on_assign(struct job *j, const struct host *h, int64_t now, bool *re
 
 /* An attempt that reached running ends (to completed, failed, cancelled or preempted):
  * exactly one billing record per (job, attempt), escrow settled, payout recorded. */
-int billing_on_attempt_end(const struct job *j, const char *final_status, int64_t now);
+int billing_on_attempt_end(const struct job *j, enum jobstate final_status, int64_t now);
 
 /* A job leaves the active states without having run: release its hold in full. */
 int billing_on_release_unstarted(const struct job *j, int64_t now);

@@ -25,6 +25,7 @@
 #include "core/money.h"
 #include "core/pricing.h"
 #include "core/tax.h"
+#include "core/states.h"
 #include "server/app.h"
 #include "server/svc/job_stops.h"
 #include "server/svc/tx.h"
@@ -125,7 +126,7 @@ int bsvc_wallet_load(const char *customer_id, int64_t now, struct wallet *w)
         return rc;
     memset(w, 0, sizeof *w);
     snprintf(w->customer_id, sizeof w->customer_id, "%s", customer_id);
-    snprintf(w->status, sizeof w->status, "active");
+    w->status = WALLET_ACTIVE;
     w->created_at = w->updated_at = now;
     return bstore_wallet_put(g_app->store, w);
 }
@@ -181,8 +182,8 @@ static void wallet_credit(struct wallet *w, int64_t amount)
     int64_t pay = amount < w->outstanding ? amount : w->outstanding;
     w->outstanding -= pay;
     w->balance += amount - pay;
-    if (w->outstanding == 0 && strcmp(w->status, "active") != 0) {
-        snprintf(w->status, sizeof w->status, "active");
+    if (w->outstanding == 0 && w->status != WALLET_ACTIVE) {
+        w->status = WALLET_ACTIVE;
         w->grace_until = 0;
     }
 }
@@ -211,7 +212,7 @@ int bsvc_deposit(const char *customer_id, int64_t amount, const char *descriptio
     if (arrears > 0)
         w.total_spent += arrears;
     if (w.outstanding == 0) {
-        snprintf(w.status, sizeof w.status, "active");
+        w.status = WALLET_ACTIVE;
         w.grace_until = 0;
     }
     bool ins = false;
@@ -252,14 +253,14 @@ int bsvc_charge(const char *customer_id, int64_t amount, const char *job_id, con
         return 0;
     }
     const char *reason = "insufficient_balance", *action;
-    if (strcmp(w.status, "active") == 0) {
-        snprintf(w.status, sizeof w.status, "grace");
+    if (w.status == WALLET_ACTIVE) {
+        w.status = WALLET_GRACE;
         w.grace_until = now + GRACE_US;
         action = "grace_period_started";
-    } else if (strcmp(w.status, "grace") == 0 && now <= w.grace_until) {
+    } else if (w.status == WALLET_GRACE && now <= w.grace_until) {
         action = "grace_period_active";
     } else {
-        snprintf(w.status, sizeof w.status, "suspended");
+        w.status = WALLET_SUSPENDED;
         reason = "grace_expired";
         action = "account_suspended";
     }
@@ -296,7 +297,7 @@ int bsvc_wallet_grace_sweep(int64_t now)
     size_t n = 0;
     int rc = bstore_wallets_grace_expired(g_app->store, now, &ws, &n);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        snprintf(ws[i].status, sizeof ws[i].status, "suspended");
+        ws[i].status = WALLET_SUSPENDED;
         ws[i].updated_at = now;
         if ((rc = bstore_wallet_put(g_app->store, &ws[i])) == 0)
             rc = tx_event("wallet.charge", "wallet", ws[i].customer_id, "system",
@@ -311,7 +312,7 @@ bool billing_customer_suspended(const char *customer_id)
     struct wallet w;
     if (!customer_id || !*customer_id || bstore_wallet_get(g_app->store, customer_id, &w) < 0)
         return false;
-    return strcmp(w.status, "suspended") == 0;
+    return w.status == WALLET_SUSPENDED;
 }
 
 /* ---- escrow ---- */
@@ -356,7 +357,7 @@ int bsvc_escrow_hold(const struct job *j, int64_t rate, int64_t assign_us, int n
     /* Available credit: the balance plus what is left of the credit limit (shortfalls become
      * outstanding, so the balance itself never goes negative). */
     int64_t shortfall = amount > w.balance ? amount - w.balance : 0;
-    if (strcmp(w.status, "active") != 0 || w.outstanding + shortfall > billing_cfg()->credit_limit) {
+    if (w.status != WALLET_ACTIVE || w.outstanding + shortfall > billing_cfg()->credit_limit) {
         *refused = true;
         return 0;
     }
@@ -381,7 +382,7 @@ int bsvc_escrow_hold(const struct job *j, int64_t rate, int64_t assign_us, int n
 
 int bsvc_escrow_topup(const struct job *j, int64_t now)
 {
-    if (!j->owner[0] || strcmp(j->status, "running") != 0 || !j->started_at)
+    if (!j->owner[0] || j->status != JOB_RUNNING || !j->started_at)
         return 0;
     int64_t held = 0, topup = 0, rate = j->rate_per_hour;
     int cnt = 0, last = 0;
@@ -399,12 +400,12 @@ int bsvc_escrow_topup(const struct job *j, int64_t now)
     bool refused = false;
     if ((rc = bsvc_escrow_hold(j, rate, j->assigned_at, last + 1, topup, now, &refused)) < 0)
         return rc;
-    if (refused && strcmp(j->stop_requested, "insufficient_funds") != 0) {
+    if (refused && !(j->has_stop_request && j->stop_requested == JOB_STOP_INSUFFICIENT_FUNDS)) {
         struct job fresh;
         if ((rc = store_job_get(g_app->store, j->job_id, &fresh)) < 0)
             return rc;
-        if (!fresh.stop_requested[0])
-            rc = jobs_stop_request(&fresh, "insufficient_funds", "system");
+        if (!fresh.has_stop_request)
+            rc = jobs_stop_request(&fresh, JOB_STOP_INSUFFICIENT_FUNDS, "system");
         job_free(&fresh);
     }
     return rc;
@@ -514,8 +515,8 @@ int bsvc_bill_attempt(const struct job *j, const struct bill_run *run, int64_t n
         rc = XC_EINVAL;
         goto out;
     }
-    snprintf(r.final_status, sizeof r.final_status, "%s", run->final_status[0] ? run->final_status : j->status);
-    if (strcmp(r.final_status, "failed") == 0)
+    r.final_status = run->has_final_status ? run->final_status : j->status;
+    if (r.final_status == JOB_FAILED)
         snprintf(r.failure_class, sizeof r.failure_class, "%s", j->failure_class);
     /* An attempt lost with its host (host_lost, 100 % refund class) is not billed. */
     bool host_lost = strcmp(r.failure_class, "host_lost") == 0;
@@ -579,7 +580,7 @@ int bsvc_bill_attempt(const struct job *j, const struct bill_run *run, int64_t n
     rc = tx_event("billing.settled", "billing", r.billing_id, "system",
                   json_pack("{s:s,s:i,s:I,s:I,s:I,s:s}", "job_id", r.job_id, "attempt", r.attempt, "cost_ucad",
                             (json_int_t)r.cost, "metered_ucad", (json_int_t)r.metered_cost, "duration_us",
-                            (json_int_t)r.duration_us, "final_status", r.final_status));
+                            (json_int_t)r.duration_us, "final_status", jobstate_name(r.final_status)));
     if (rc < 0)
         goto out;
     tx_sse("billing_settled",
@@ -622,7 +623,7 @@ json_t *bsvc_record_view(const struct bill_record *r)
     json_object_set_new(o, "is_canadian_compute", json_boolean(r->is_canadian));
     json_object_set_new(o, "country", json_string(r->country));
     json_object_set_new(o, "province", json_string(r->province));
-    json_object_set_new(o, "final_status", json_string(r->final_status));
+    json_object_set_new(o, "final_status", json_string(jobstate_name(r->final_status)));
     json_object_set_new(o, "failure_class", json_string(r->failure_class));
     json_object_set_new(o, "refunded", jx_money(r->refunded));
     json_object_set_new(o, "refund_class", json_string(r->refund_class));
@@ -640,7 +641,7 @@ json_t *bsvc_wallet_view(const struct wallet *w)
     json_object_set_new(o, "total_deposited_cad", jx_money(w->total_deposited));
     json_object_set_new(o, "total_spent_cad", jx_money(w->total_spent));
     json_object_set_new(o, "total_refunded_cad", jx_money(w->total_refunded));
-    json_object_set_new(o, "status", json_string(w->status));
+    json_object_set_new(o, "status", json_string(walletstate_name(w->status)));
     json_object_set_new(o, "grace_until", jx_ts(w->grace_until));
     json_object_set_new(o, "created_at", jx_ts(w->created_at));
     json_object_set_new(o, "updated_at", jx_ts(w->updated_at));
@@ -735,9 +736,7 @@ int bsvc_spot_recompute(int64_t now, json_t **prices)
         goto out;
     for (size_t k = 0; k < nj; k++) {
         struct job *j = &jobs[k];
-        enum jobstate st;
-        if (jobstate_parse(j->status, &st) < 0)
-            continue;
+        enum jobstate st = j->status;
         if (jobstate_is_active(st)) {
             for (size_t i = 0; i < nh; i++)
                 if (strcmp(hosts[i].host_id, j->host_id) == 0) {
@@ -796,7 +795,7 @@ int bsvc_spot_cycle(json_t **prices, json_t **preempted)
         return rc;
     if ((rc = bsvc_spot_recompute(now, prices)) < 0)
         goto fail;
-    struct job_filter f = {.status = "running"};
+    struct job_filter f = {.has_status = true, .status = JOB_RUNNING};
     if ((rc = store_job_list(g_app->store, &f, &jobs, &nj, NULL)) < 0)
         goto fail;
     for (size_t i = 0; i < nj; i++) {
@@ -809,10 +808,10 @@ int bsvc_spot_cycle(json_t **prices, json_t **preempted)
         host_free(&h);
         if (!over)
             continue;
-        if (strcmp(j->stop_requested, "preempt") != 0) {
-            if (j->stop_requested[0])
+        if (!(j->has_stop_request && j->stop_requested == JOB_STOP_PREEMPT)) {
+            if (j->has_stop_request)
                 continue; /* a cancel/mining/funds stop is already under way */
-            if ((rc = jobs_stop_request(j, "preempt", "scheduler")) < 0)
+            if ((rc = jobs_stop_request(j, JOB_STOP_PREEMPT, "scheduler")) < 0)
                 goto fail;
             tx_sse("job_preempted", json_pack("{s:s,s:s,s:s}", "job_id", j->job_id, "name", j->name, "reason",
                                               "spot price above bid"));

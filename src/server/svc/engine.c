@@ -12,6 +12,8 @@
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "core/states.h"
+#include "core/jobstate.h"
 #include "core/pricing.h"
 #include "core/sched.h"
 #include "server/app.h"
@@ -88,7 +90,7 @@ static int grant_lease(struct job *j, int64_t now)
     l.granted_at = l.last_renewed = now;
     l.duration_sec = (int)g_app->cfg.lease_duration_sec;
     l.expires_at = now + l.duration_sec * SEC;
-    snprintf(l.status, sizeof l.status, "active");
+    l.status = LEASE_ACTIVE;
     int rc = store_lease_put(g_app->store, &l);
     if (rc < 0)
         return rc;
@@ -106,7 +108,7 @@ static int end_lease(struct job *j, bool expired)
         return 0;
     if (rc < 0)
         return rc;
-    snprintf(l.status, sizeof l.status, "%s", expired ? "expired" : "released");
+    l.status = expired ? LEASE_EXPIRED : LEASE_RELEASED;
     return store_lease_put(g_app->store, &l);
 }
 
@@ -129,15 +131,16 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
     static const struct trans_opts none = {0};
     if (!o)
         o = &none;
-    enum jobstate from;
-    if (jobstate_parse(j->status, &from) < 0)
+    enum jobstate from = j->status;
+    if ((unsigned)from >= JOB__COUNT)
         return XC_EINVAL;
     /* A pending stop request decides how the attempt ends, whatever ended it: a cancelled job
      * never comes back through a host loss, a lease expiry or a retry (jobstate_stop_outcome). */
-    enum jobstate_stop stop;
+    enum jobstate_stop stop = JOB_STOP_PREEMPT;
     struct trans_opts stopped;
     const char *cause = NULL;
-    if (jobstate_is_active(from) && !jobstate_is_active(to) && jobstate_stop_parse(j->stop_requested, &stop) == 0) {
+    if (jobstate_is_active(from) && !jobstate_is_active(to) && j->has_stop_request) {
+        stop = j->stop_requested;
         enum jobstate end = jobstate_stop_outcome(stop, to);
         if (end != to || (stop == JOB_STOP_MINING && end == JOB_FAILED)) {
             stopped = *o;
@@ -152,18 +155,18 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
     int rc = 0;
     char host_before[65];
     snprintf(host_before, sizeof host_before, "%s", j->host_id);
-    json_t *data = json_pack("{s:s,s:s}", "previous_state", j->status, "new_state", jobstate_name(to));
+    json_t *data = json_pack("{s:s,s:s}", "previous_state", jobstate_name(from), "new_state", jobstate_name(to));
     if (cause) /* the audit trail says why the attempt did not end as its cause alone would have */
         json_object_set_new(data, "stop_requested",
-                            json_pack("{s:s,s:s}", "reason", j->stop_requested, "instead_of", cause));
+                            json_pack("{s:s,s:s}", "reason", jobstate_stop_name(stop), "instead_of", cause));
 
     if (jobstate_is_active(from) && !jobstate_is_active(to)) {
         if ((rc = engine_release_reservation(j)) < 0 || (rc = end_lease(j, o->lease_expired)) < 0)
             goto out;
-        j->stop_requested[0] = '\0';
+        j->has_stop_request = false;
         j->stop_requested_at = 0;
         if (from == JOB_RUNNING) {
-            if ((rc = store_run_end(g_app->store, j->job_id, j->attempt, now, jobstate_name(to))) < 0)
+            if ((rc = store_run_end(g_app->store, j->job_id, j->attempt, now, to)) < 0)
                 goto out;
         } else if ((rc = billing_on_release_unstarted(j, now)) < 0) {
             goto out;
@@ -192,11 +195,12 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
             if ((rc = grant_lease(j, now)) < 0)
                 goto out;
             rc = tx_event("job.lease.granted", "job", j->job_id, actor,
-                          json_pack("{s:s,s:s,s:s,s:s}", "previous_state", "assigned", "new_state", "leased",
+                          json_pack("{s:s,s:s,s:s,s:s}", "previous_state", jobstate_name(JOB_ASSIGNED), "new_state",
+                                    jobstate_name(JOB_LEASED),
                                     "host_id", j->host_id, "lease_id", j->lease_id));
             if (rc < 0)
                 goto out;
-            json_object_set_new(data, "previous_state", json_string("leased"));
+            json_object_set_new(data, "previous_state", json_string(jobstate_name(JOB_LEASED)));
         }
         j->started_at = now;
         if ((rc = store_run_start(g_app->store, j->job_id, j->attempt, j->host_id, now)) < 0)
@@ -244,7 +248,7 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
         break;
     }
 
-    snprintf(j->status, sizeof j->status, "%s", jobstate_name(to));
+    j->status = to;
     if (host_before[0])
         json_object_set_new(data, "host_id", json_string(host_before));
     else if (j->host_id[0])
@@ -255,13 +259,13 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
         goto out;
     if (to == JOB_QUEUED || !jobstate_is_active(to))
         tx_kick_scheduler(); /* work to place, or capacity freed */
-    if (from == JOB_RUNNING && !jobstate_is_active(to) && (rc = billing_on_attempt_end(j, j->status, now)) < 0)
+    if (from == JOB_RUNNING && !jobstate_is_active(to) && (rc = billing_on_attempt_end(j, to, now)) < 0)
         goto out;
     rc = tx_event(event_type_for(to), "job", j->job_id, actor, data);
     data = NULL;
     if (rc < 0)
         goto out;
-    tx_sse("job_status", json_pack("{s:s,s:s,s:s,s:o}", "job_id", j->job_id, "status", j->status, "previous_status",
+    tx_sse("job_status", json_pack("{s:s,s:s,s:s,s:o}", "job_id", j->job_id, "status", jobstate_name(to), "previous_status",
                                     jobstate_name(from), "host_id",
                                     jx_str_or_null(j->host_id[0] ? j->host_id : host_before)));
 
@@ -302,7 +306,7 @@ static void fill_sched_host(struct sched_host *sh, const struct host *h)
     sh->gpu_count = h->gpu_count;
     sh->total_mgb = h->total_mgb;
     sh->free_mgb = host_free_mgb(h);
-    sh->active = strcmp(h->status, "active") == 0;
+    sh->active = h->status == HOST_ACTIVE;
     sh->admitted = h->admitted;
     sh->canadian = strcmp(h->country, "CA") == 0;
     sh->sandboxed = strcmp(h->recommended_runtime, "runsc") == 0 || strcmp(h->recommended_runtime, "kata") == 0;
@@ -447,13 +451,12 @@ static int pass_assign(struct pass *p, size_t i, bool canada, int64_t now, json_
     const struct host *planned = &p->hosts[p->placement[i]];
     struct job j;
     struct host h;
-    enum jobstate st;
     int rc = store_job_get(g_app->store, p->jobs[i].job_id, &j);
     if (rc == XC_ENOTFOUND)
         return 0;
     if (rc < 0)
         return rc;
-    if (jobstate_parse(j.status, &st) < 0 || st != JOB_QUEUED) {
+    if (j.status != JOB_QUEUED) {
         job_free(&j);
         return 0;
     }
@@ -461,7 +464,7 @@ static int pass_assign(struct pass *p, size_t i, bool canada, int64_t now, json_
         job_free(&j);
         return rc == XC_ENOTFOUND ? 0 : rc;
     }
-    bool fits = h.admitted && strcmp(h.status, "active") == 0 && host_free_mgb(&h) >= j.vram_mgb;
+    bool fits = h.admitted && h.status == HOST_ACTIVE && host_free_mgb(&h) >= j.vram_mgb;
     bool refused = false;
     if (!fits)
         goto out;
@@ -557,9 +560,9 @@ int engine_host_jobs_lost(const char *host_id, const char *reason, const char *a
         return rc;
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct job *j = &jobs[i];
-        if (strcmp(j->status, "assigned") == 0) {
+        if (j->status == JOB_ASSIGNED) {
             rc = engine_transition(j, JOB_QUEUED, actor, NULL);
-            if (strcmp(j->status, "queued") == 0) /* not when a pending stop ended it instead */
+            if (j->status == JOB_QUEUED) /* not when a pending stop ended it instead */
                 report_add(report, "requeued",
                            json_pack("{s:s,s:s,s:i}", "job_id", j->job_id, "name", j->name, "retries", j->retries));
         } else {
@@ -583,15 +586,15 @@ static int sweep_dead_hosts(int64_t now, json_t *report)
     int64_t limit = g_app->cfg.host_dead_after_sec * SEC;
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct host *h = &hosts[i];
-        if (strcmp(h->status, "dead") == 0 || now - h->last_seen <= limit)
+        if (h->status == HOST_DEAD || now - h->last_seen <= limit)
             continue;
-        snprintf(h->status, sizeof h->status, "dead");
+        h->status = HOST_DEAD;
         if ((rc = store_host_put(g_app->store, h)) < 0)
             break;
         rc = tx_event("host.dead", "host", h->host_id, "scheduler",
                       json_pack("{s:I}", "last_seen_us", (json_int_t)h->last_seen));
         tx_sse("host_dead", json_pack("{s:s,s:o}", "host_id", h->host_id, "last_seen", jx_ts(h->last_seen)));
-        tx_sse("host_update", json_pack("{s:s,s:s,s:b,s:s,s:s}", "host_id", h->host_id, "status", "dead", "admitted",
+        tx_sse("host_update", json_pack("{s:s,s:s,s:b,s:s,s:s}", "host_id", h->host_id, "status", hoststate_name(HOST_DEAD), "admitted",
                                         h->admitted, "gpu_model", h->gpu_model, "country", h->country));
         report_add(report, "dead_hosts", json_string(h->host_id));
         if (rc == 0)
@@ -610,7 +613,7 @@ static int sweep_leases(int64_t now, json_t *report)
     int rc = store_leases_expired(g_app->store, now - g_app->cfg.lease_grace_sec * SEC, &ls, &n);
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct job j;
-        snprintf(ls[i].status, sizeof ls[i].status, "expired");
+        ls[i].status = LEASE_EXPIRED;
         if ((rc = store_lease_put(g_app->store, &ls[i])) < 0)
             break;
         rc = tx_event("job.lease.expired", "job", ls[i].job_id, "scheduler",
@@ -618,7 +621,7 @@ static int sweep_leases(int64_t now, json_t *report)
         tx_sse("lease_expired", json_pack("{s:s,s:s,s:s}", "job_id", ls[i].job_id, "host_id", ls[i].host_id,
                                           "lease_id", ls[i].lease_id));
         if (rc == 0 && store_job_get(g_app->store, ls[i].job_id, &j) == 0) {
-            if (strcmp(j.status, "leased") == 0 || strcmp(j.status, "running") == 0) {
+            if (j.status == JOB_LEASED || j.status == JOB_RUNNING) {
                 struct trans_opts o = {.reason = "lease_expired", .lease_expired = true, .report = report};
                 rc = engine_transition(&j, JOB_FAILED, "scheduler", &o);
             }
@@ -629,16 +632,16 @@ static int sweep_leases(int64_t now, json_t *report)
     return rc;
 }
 
-static int sweep_jobs(const char *status, int64_t now, json_t *report)
+static int sweep_jobs(enum jobstate status, int64_t now, json_t *report)
 {
     struct job *jobs = NULL;
     size_t n = 0;
-    struct job_filter f = {.status = status};
+    struct job_filter f = {.has_status = true, .status = status};
     int rc = store_job_list(g_app->store, &f, &jobs, &n, NULL);
     int64_t grace = (g_app->cfg.preemption_grace_sec + 60) * SEC;
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct job *j = &jobs[i];
-        if (strcmp(status, "assigned") == 0) {
+        if (status == JOB_ASSIGNED) {
             if (now - j->assigned_at > g_app->cfg.assign_timeout_sec * SEC) {
                 char host[65];
                 snprintf(host, sizeof host, "%s", j->host_id);
@@ -650,25 +653,27 @@ static int sweep_jobs(const char *status, int64_t now, json_t *report)
             continue;
         }
         /* running: forced stop requests, then max-duration stop requests */
-        if (j->stop_requested[0] && now - j->stop_requested_at > grace) {
-            const char *why = j->stop_requested;
-            if (strcmp(why, "preempt") == 0) {
+        if (j->has_stop_request && now - j->stop_requested_at > grace) {
+            enum jobstate_stop why = j->stop_requested;
+            if (why == JOB_STOP_PREEMPT) {
                 rc = engine_transition(j, JOB_PREEMPTED, "scheduler", NULL);
-            } else if (strcmp(why, "mining") == 0) {
+            } else if (why == JOB_STOP_MINING) {
                 struct trans_opts o = {.reason = "mining_detected: stop not acknowledged", .report = report};
                 rc = engine_transition(j, JOB_FAILED, "scheduler", &o);
             } else {
                 rc = engine_transition(j, JOB_CANCELLED, "scheduler", NULL);
             }
-        } else if (!j->stop_requested[0] && j->has_max_duration && j->started_at &&
+        } else if (!j->has_stop_request && j->has_max_duration && j->started_at &&
                    now - j->started_at >= j->max_duration_ms * 1000) {
-            snprintf(j->stop_requested, sizeof j->stop_requested, "max_duration");
+            const char *why = jobstate_stop_name(JOB_STOP_MAX_DURATION);
+            j->has_stop_request = true;
+            j->stop_requested = JOB_STOP_MAX_DURATION;
             j->stop_requested_at = now;
             if ((rc = store_job_put(g_app->store, j)) == 0)
                 rc = tx_event("job.stop_requested", "job", j->job_id, "scheduler",
-                              json_pack("{s:s,s:s}", "reason", "max_duration", "host_id", j->host_id));
+                              json_pack("{s:s,s:s}", "reason", why, "host_id", j->host_id));
             tx_sse("preemption_scheduled",
-                   json_pack("{s:s,s:s,s:s}", "host_id", j->host_id, "job_id", j->job_id, "reason", "max_duration"));
+                   json_pack("{s:s,s:s,s:s}", "host_id", j->host_id, "job_id", j->job_id, "reason", why));
         }
     }
     for (size_t i = 0; i < n; i++)
@@ -684,7 +689,7 @@ int engine_sweep(json_t *report)
     if (rc < 0)
         return rc;
     if ((rc = sweep_dead_hosts(now, report)) < 0 || (rc = sweep_leases(now, report)) < 0 ||
-        (rc = sweep_jobs("assigned", now, report)) < 0 || (rc = sweep_jobs("running", now, report)) < 0 ||
+        (rc = sweep_jobs(JOB_ASSIGNED, now, report)) < 0 || (rc = sweep_jobs(JOB_RUNNING, now, report)) < 0 ||
         (rc = billing_sweep(now)) < 0) {
         tx_rollback();
         return rc;

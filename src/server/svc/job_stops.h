@@ -8,6 +8,6 @@
 /* Records a stop request on a running job: one per job, a later reason replaces an earlier one
  * only when it is mining or cancel. Stores j, appends the event and queues the SSE message. In a
  * transaction. */
-int jobs_stop_request(struct job *j, const char *reason, const char *actor);
+int jobs_stop_request(struct job *j, enum jobstate_stop reason, const char *actor);
 
 #endif
