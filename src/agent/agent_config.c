@@ -1,5 +1,6 @@
 #include "agent/agent_config.h"
 
+#include "common/ids.h"
 #include "common/xalloc.h"
 #include "common/fixed.h"
 
@@ -113,17 +114,6 @@ static int get_bool(const char *name, bool dflt, bool *out, char *err, size_t er
     return 0;
 }
 
-static bool valid_host_id(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 64 || !isalnum((unsigned char)s[0]))
-        return false;
-    for (size_t i = 1; i < n; i++)
-        if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
-            return false;
-    return true;
-}
-
 static bool valid_user(const char *s)
 {
     /* "uid" or "uid:gid", numeric, uid != 0: the job never runs as root. */
@@ -147,7 +137,7 @@ int agent_config_load(struct agent_config *c, char *err, size_t errlen)
         c->host_id = dup_env("XCELSIOR_HOST_ID", NULL);
     if (!c->host_id)
         FAIL("XCELSIOR_HOST_ID is required");
-    if (!valid_host_id(c->host_id))
+    if (!ids_valid_host_id(c->host_id))
         FAIL("XCELSIOR_HOST_ID '%s' is invalid (1..64 of A-Z a-z 0-9 . _ -, starting alphanumeric)", c->host_id);
     if (!c->scheduler_url)
         c->scheduler_url = dup_env("XCELSIOR_SCHEDULER_URL", NULL);
@@ -168,7 +158,7 @@ int agent_config_load(struct agent_config *c, char *err, size_t errlen)
     const char *cost = env("XCELSIOR_COST_PER_HOUR");
     c->cost_per_hour_ucad = 500000;
     if (cost && (fixed_parse(cost, MONEY_SCALE, &c->cost_per_hour_ucad) != 0 || c->cost_per_hour_ucad < 0 ||
-                 c->cost_per_hour_ucad > 1000LL * 1000000))
+                 c->cost_per_hour_ucad > 1000 * MONEY_ONE))
         FAIL("XCELSIOR_COST_PER_HOUR must be a number in 0..1000 (got '%s')", cost);
     c->country = dup_env("XCELSIOR_COUNTRY", "");
     c->host_ip = dup_env("XCELSIOR_HOST_IP", "");

@@ -1,7 +1,9 @@
 #include "agent/agent_exec.h"
 
 #include "common/clock.h"
+#include "common/buf.h"
 #include "common/ids.h"
+#include "common/units.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -17,42 +19,21 @@
 
 extern char **environ;
 
-struct sink {
-    char *buf;
-    size_t len, cap, max;
-};
-
-static void sink_add(struct sink *s, const char *data, size_t n)
+/* Keeps the first max bytes of a stream; the rest is read and dropped. */
+static void keep(struct buf *b, size_t max, const char *data, size_t n)
 {
-    if (s->len >= s->max)
+    if (b->len >= max)
         return;
-    if (n > s->max - s->len)
-        n = s->max - s->len;
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 256;
-        while (cap < s->len + n + 1)
-            cap *= 2;
-        s->buf = xrealloc(s->buf, cap);
-        s->cap = cap;
-    }
-    memcpy(s->buf + s->len, data, n);
-    s->len += n;
-    s->buf[s->len] = '\0';
-}
-
-static char *sink_take(struct sink *s, size_t *len)
-{
-    if (!s->buf)
-        s->buf = xstrdup("");
-    *len = s->len;
-    return s->buf;
+    if (n > max - b->len)
+        n = max - b->len;
+    buf_put(b, data, n);
 }
 
 int agent_exec(const char *const argv[], int timeout_ms, size_t max_out, struct agent_exec_result *r)
 {
     int rc = -1;
     int outp[2] = {-1, -1}, errp[2] = {-1, -1};
-    struct sink so = {.max = max_out}, se = {.max = max_out};
+    struct buf so = BUF_INIT, se = BUF_INIT;
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     bool fa_init = false, attr_init = false;
@@ -93,11 +74,11 @@ int agent_exec(const char *const argv[], int timeout_ms, size_t max_out, struct 
     close(errp[1]);
     errp[1] = -1;
 
-    int64_t deadline = clock_mono_us() + (int64_t)timeout_ms * 1000;
+    int64_t deadline = clock_mono_us() + timeout_ms * MSEC;
     struct pollfd pf[2] = {{.fd = outp[0], .events = POLLIN}, {.fd = errp[0], .events = POLLIN}};
     int open_fds = 2;
     while (open_fds > 0) {
-        int64_t left = (deadline - clock_mono_us()) / 1000;
+        int64_t left = (deadline - clock_mono_us()) / MSEC;
         if (left <= 0) {
             r->timed_out = true;
             break;
@@ -111,7 +92,7 @@ int agent_exec(const char *const argv[], int timeout_ms, size_t max_out, struct 
             char buf[4096];
             ssize_t k = read(pf[i].fd, buf, sizeof buf);
             if (k > 0) {
-                sink_add(i == 0 ? &so : &se, buf, (size_t)k);
+                keep(i == 0 ? &so : &se, max_out, buf, (size_t)k);
             } else if (k == 0 || (errno != EINTR && errno != EAGAIN)) {
                 pf[i].fd = -1;
                 open_fds--;
@@ -156,8 +137,8 @@ out:
         if (errp[i] >= 0)
             close(errp[i]);
     }
-    r->out = sink_take(&so, &r->out_len);
-    r->err = sink_take(&se, &r->err_len);
+    r->out = buf_take(&so, &r->out_len);
+    r->err = buf_take(&se, &r->err_len);
     return rc;
 }
 

@@ -1,6 +1,7 @@
 #include "agent/agent_http.h"
 
 #include "agent/agent_config.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
@@ -19,37 +20,10 @@ struct agent_http {
     size_t nhdrs;
 };
 
-struct buf {
-    char *p;
-    size_t len, cap;
-    int overflow;
-};
-
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static size_t on_body(char *data, size_t sz, size_t nm, void *ud)
-{
-    struct buf *b = ud;
-    size_t n = sz * nm;
-    if (b->len + n > RESP_MAX) {
-        b->overflow = 1;
-        return 0;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->p = xrealloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return n;
 }
 
 static void scrub_free(char *s)
@@ -125,7 +99,7 @@ int agent_http_call(struct agent_http *h, const char *method, const char *path, 
     char *url = xasprintf("%s%s", h->base, path);
     char *payload = NULL;
     struct curl_slist *hl = NULL;
-    struct buf b = {0};
+    struct buf b = {.max = RESP_MAX};
     CURL *c = h->curl;
 
     *status = 0;
@@ -141,7 +115,7 @@ int agent_http_call(struct agent_http *h, const char *method, const char *path, 
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_write_cb);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -170,7 +144,7 @@ int agent_http_call(struct agent_http *h, const char *method, const char *path, 
 out:
     curl_slist_free_all(hl);
     free(payload);
-    free(b.p);
+    buf_free(&b);
     free(url);
     return rc;
 }

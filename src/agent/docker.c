@@ -1,5 +1,6 @@
 #include "agent/docker.h"
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
@@ -284,33 +285,6 @@ struct docker {
     char *socket;
 };
 
-struct dbuf {
-    char *p;
-    size_t len, cap;
-    bool overflow;
-};
-
-static size_t dbuf_write(char *data, size_t sz, size_t nm, void *ud)
-{
-    struct dbuf *b = ud;
-    size_t n = sz * nm;
-    if (b->len + n > RESP_MAX) {
-        b->overflow = true;
-        return 0;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->p = xrealloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return n;
-}
-
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
 {
@@ -358,14 +332,14 @@ int docker_request(struct docker *d, const char *method, const char *path, json_
                    long *status, char **resp, size_t *resp_len, char *err, size_t errlen)
 {
     struct curl_slist *hl = NULL;
-    struct dbuf b = {0};
+    struct buf b = {.max = RESP_MAX};
     char *payload = NULL;
     int rc = -1;
     *status = 0;
     if (resp)
         *resp = NULL;
     setup(d, method, path, timeout_ms, &hl);
-    curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, dbuf_write);
+    curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, buf_write_cb);
     curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &b);
     if (body) {
         payload = json_dumps(body, JSON_COMPACT);
@@ -383,14 +357,11 @@ int docker_request(struct docker *d, const char *method, const char *path, json_
     }
     curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, status);
     if (resp) {
-        *resp = b.p ? b.p : xstrdup("");
-        if (resp_len)
-            *resp_len = b.len;
-        b.p = NULL;
+        *resp = buf_take(&b, resp_len);
     }
     rc = 0;
 out:
-    free(b.p);
+    buf_free(&b);
     free(payload);
     curl_slist_free_all(hl);
     return rc;

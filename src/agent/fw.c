@@ -1,6 +1,7 @@
 #include "agent/fw.h"
 
 #include "agent/agent_exec.h"
+#include "common/buf.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -185,104 +186,77 @@ int fw_parse_ports(const char *csv, int *ports, int max)
 
 /* ---------------------------------------------------------------- rulesets */
 
-struct sb {
-    char *p;
-    size_t len, cap;
-};
-
-static void sb_addf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_addf(struct sb *b, const char *fmt, ...)
+static void put_set(struct buf *b, const char *name, const char *type, char **v, size_t n)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + (size_t)n + 1)
-            cap *= 2;
-        b->p = xrealloc(b->p, cap);
-        b->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-static void sb_set(struct sb *b, const char *name, const char *type, char **v, size_t n)
-{
-    sb_addf(b, "  set %s {\n    type %s\n", name, type);
+    buf_printf(b, "  set %s {\n    type %s\n", name, type);
     if (n) {
-        sb_addf(b, "    elements = { ");
+        buf_printf(b, "    elements = { ");
         for (size_t i = 0; i < n; i++)
-            sb_addf(b, "%s%s", i ? ", " : "", v[i]);
-        sb_addf(b, " }\n");
+            buf_printf(b, "%s%s", i ? ", " : "", v[i]);
+        buf_printf(b, " }\n");
     }
-    sb_addf(b, "  }\n");
+    buf_printf(b, "  }\n");
 }
 
 char *fw_build_ruleset(const struct fw_addrs *allow, const struct fw_addrs *dns, const int *ports, int nports)
 {
-    struct sb b = {0};
-    sb_addf(&b, "# xcelsior job egress policy (loaded with nft -f inside the job namespace)\n");
-    sb_addf(&b, "table inet xcelsior_egress\n");
-    sb_addf(&b, "delete table inet xcelsior_egress\n");
-    sb_addf(&b, "table inet xcelsior_egress {\n");
-    sb_set(&b, "allow4", "ipv4_addr", allow->v4, allow->n4);
-    sb_set(&b, "allow6", "ipv6_addr", allow->v6, allow->n6);
-    sb_set(&b, "dns4", "ipv4_addr", dns->v4, dns->n4);
-    sb_set(&b, "dns6", "ipv6_addr", dns->v6, dns->n6);
-    sb_addf(&b, "  chain output {\n    type filter hook output priority 0; policy drop;\n");
-    sb_addf(&b, "    oifname \"lo\" accept\n");
-    sb_addf(&b, "    ct state established,related accept\n");
-    sb_addf(&b, "    ip daddr @dns4 udp dport 53 accept\n");
-    sb_addf(&b, "    ip daddr @dns4 tcp dport 53 accept\n");
-    sb_addf(&b, "    ip6 daddr @dns6 udp dport 53 accept\n");
-    sb_addf(&b, "    ip6 daddr @dns6 tcp dport 53 accept\n");
-    sb_addf(&b, "    tcp dport { ");
+    struct buf b = {0};
+    buf_printf(&b, "# xcelsior job egress policy (loaded with nft -f inside the job namespace)\n");
+    buf_printf(&b, "table inet xcelsior_egress\n");
+    buf_printf(&b, "delete table inet xcelsior_egress\n");
+    buf_printf(&b, "table inet xcelsior_egress {\n");
+    put_set(&b, "allow4", "ipv4_addr", allow->v4, allow->n4);
+    put_set(&b, "allow6", "ipv6_addr", allow->v6, allow->n6);
+    put_set(&b, "dns4", "ipv4_addr", dns->v4, dns->n4);
+    put_set(&b, "dns6", "ipv6_addr", dns->v6, dns->n6);
+    buf_printf(&b, "  chain output {\n    type filter hook output priority 0; policy drop;\n");
+    buf_printf(&b, "    oifname \"lo\" accept\n");
+    buf_printf(&b, "    ct state established,related accept\n");
+    buf_printf(&b, "    ip daddr @dns4 udp dport 53 accept\n");
+    buf_printf(&b, "    ip daddr @dns4 tcp dport 53 accept\n");
+    buf_printf(&b, "    ip6 daddr @dns6 udp dport 53 accept\n");
+    buf_printf(&b, "    ip6 daddr @dns6 tcp dport 53 accept\n");
+    buf_printf(&b, "    tcp dport { ");
     for (size_t i = 0; i < sizeof mining_ports / sizeof *mining_ports; i++)
-        sb_addf(&b, "%s%d", i ? ", " : "", mining_ports[i]);
-    sb_addf(&b, " } log prefix \"xcelsior-mining-port \" reject with tcp reset\n");
+        buf_printf(&b, "%s%d", i ? ", " : "", mining_ports[i]);
+    buf_printf(&b, " } log prefix \"xcelsior-mining-port \" reject with tcp reset\n");
     if (nports > 0) {
-        struct sb pl = {0};
+        struct buf pl = {0};
         for (int i = 0; i < nports; i++)
-            sb_addf(&pl, "%s%d", i ? ", " : "", ports[i]);
-        sb_addf(&b, "    ip daddr @allow4 tcp dport { %s } accept\n", pl.p);
-        sb_addf(&b, "    ip6 daddr @allow6 tcp dport { %s } accept\n", pl.p);
-        free(pl.p);
+            buf_printf(&pl, "%s%d", i ? ", " : "", ports[i]);
+        buf_printf(&b, "    ip daddr @allow4 tcp dport { %s } accept\n", buf_str(&pl));
+        buf_printf(&b, "    ip6 daddr @allow6 tcp dport { %s } accept\n", buf_str(&pl));
+        buf_free(&pl);
     }
-    sb_addf(&b, "    log prefix \"xcelsior-egress-drop \" limit rate 10/second\n");
-    sb_addf(&b, "    meta l4proto tcp reject with tcp reset\n");
-    sb_addf(&b, "    reject with icmpx type admin-prohibited\n");
-    sb_addf(&b, "  }\n");
-    sb_addf(&b, "  chain input {\n    type filter hook input priority 0; policy drop;\n");
-    sb_addf(&b, "    iifname \"lo\" accept\n");
-    sb_addf(&b, "    ct state established,related accept\n");
-    sb_addf(&b, "  }\n");
-    sb_addf(&b, "}\n");
-    return b.p;
+    buf_printf(&b, "    log prefix \"xcelsior-egress-drop \" limit rate 10/second\n");
+    buf_printf(&b, "    meta l4proto tcp reject with tcp reset\n");
+    buf_printf(&b, "    reject with icmpx type admin-prohibited\n");
+    buf_printf(&b, "  }\n");
+    buf_printf(&b, "  chain input {\n    type filter hook input priority 0; policy drop;\n");
+    buf_printf(&b, "    iifname \"lo\" accept\n");
+    buf_printf(&b, "    ct state established,related accept\n");
+    buf_printf(&b, "  }\n");
+    buf_printf(&b, "}\n");
+    return buf_take(&b, NULL);
 }
 
 char *fw_build_set_update(const struct fw_addrs *allow)
 {
-    struct sb b = {0};
-    sb_addf(&b, "flush set inet xcelsior_egress allow4\nflush set inet xcelsior_egress allow6\n");
+    struct buf b = {0};
+    buf_printf(&b, "flush set inet xcelsior_egress allow4\nflush set inet xcelsior_egress allow6\n");
     if (allow->n4) {
-        sb_addf(&b, "add element inet xcelsior_egress allow4 { ");
+        buf_printf(&b, "add element inet xcelsior_egress allow4 { ");
         for (size_t i = 0; i < allow->n4; i++)
-            sb_addf(&b, "%s%s", i ? ", " : "", allow->v4[i]);
-        sb_addf(&b, " }\n");
+            buf_printf(&b, "%s%s", i ? ", " : "", allow->v4[i]);
+        buf_printf(&b, " }\n");
     }
     if (allow->n6) {
-        sb_addf(&b, "add element inet xcelsior_egress allow6 { ");
+        buf_printf(&b, "add element inet xcelsior_egress allow6 { ");
         for (size_t i = 0; i < allow->n6; i++)
-            sb_addf(&b, "%s%s", i ? ", " : "", allow->v6[i]);
-        sb_addf(&b, " }\n");
+            buf_printf(&b, "%s%s", i ? ", " : "", allow->v6[i]);
+        buf_printf(&b, " }\n");
     }
-    return b.p;
+    return buf_take(&b, NULL);
 }
 
 int fw_parse_subnet(const char *cidr, uint32_t *net, int *prefix)
@@ -327,12 +301,12 @@ char *fw_build_host_nat(const char *subnet)
     struct in_addr a = {.s_addr = htonl(net)};
     char s[16];
     inet_ntop(AF_INET, &a, s, sizeof s);
-    struct sb b = {0};
-    sb_addf(&b, "table ip xcelsior_nat\ndelete table ip xcelsior_nat\n");
-    sb_addf(&b, "table ip xcelsior_nat {\n  chain postrouting {\n"
+    struct buf b = {0};
+    buf_printf(&b, "table ip xcelsior_nat\ndelete table ip xcelsior_nat\n");
+    buf_printf(&b, "table ip xcelsior_nat {\n  chain postrouting {\n"
                 "    type nat hook postrouting priority srcnat; policy accept;\n"
                 "    ip saddr %s/%d oifname != \"xcjh*\" masquerade\n  }\n}\n", s, prefix);
-    return b.p;
+    return buf_take(&b, NULL);
 }
 
 /* ---------------------------------------------------------------- namespaces */

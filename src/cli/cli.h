@@ -2,6 +2,8 @@
 #define XC_CLI_H
 /* Internal interface of the `xcelsior` command-line client (domain §27).
  * Every exported symbol of src/cli starts with cli_ (the unit tests link all programs together). */
+#include "common/buf.h"
+
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,9 +75,8 @@ int cli_sse_stream(struct cli_ctx *ctx, const char *path, long timeout_s, cli_ss
 /* ---- JSON request bodies built from exact text (cli_body.c) ---- */
 
 struct cli_body {
-    char *buf;
-    size_t len, cap;
-    int n;
+    struct buf text;
+    int n; /* members so far */
 };
 void cli_body_init(struct cli_body *b);
 void cli_body_str(struct cli_body *b, const char *key, const char *val);

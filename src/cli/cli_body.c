@@ -5,27 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/xalloc.h"
 #include "common/fixed.h"
-
-static void put(struct cli_body *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->buf = xrealloc(b->buf, cap);
-        b->cap = cap;
-    }
-    memcpy(b->buf + b->len, s, n);
-    b->len += n;
-    b->buf[b->len] = '\0';
-}
-
-static void puts_(struct cli_body *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
 
 static void put_json_string(struct cli_body *b, const char *s)
 {
@@ -36,7 +16,7 @@ static void put_json_string(struct cli_body *b, const char *s)
         j = json_stringn_nocheck(s, strlen(s));
     }
     enc = json_dumps(j, JSON_ENCODE_ANY);
-    put(b, enc ? enc : "\"\"", enc ? strlen(enc) : 2);
+    buf_put(&b->text, enc ? enc : "\"\"", enc ? strlen(enc) : 2);
     free(enc);
     json_decref(j);
 }
@@ -44,15 +24,15 @@ static void put_json_string(struct cli_body *b, const char *s)
 static void key(struct cli_body *b, const char *k)
 {
     if (b->n++ > 0)
-        puts_(b, ",");
+        buf_puts(&b->text, ",");
     put_json_string(b, k);
-    puts_(b, ":");
+    buf_puts(&b->text, ":");
 }
 
 void cli_body_init(struct cli_body *b)
 {
     memset(b, 0, sizeof *b);
-    puts_(b, "{");
+    buf_puts(&b->text, "{");
 }
 
 void cli_body_str(struct cli_body *b, const char *k, const char *val)
@@ -64,13 +44,13 @@ void cli_body_str(struct cli_body *b, const char *k, const char *val)
 void cli_body_strv(struct cli_body *b, const char *k, const char *const *vals, size_t n)
 {
     key(b, k);
-    puts_(b, "[");
+    buf_puts(&b->text, "[");
     for (size_t i = 0; i < n; i++) {
         if (i)
-            puts_(b, ",");
+            buf_puts(&b->text, ",");
         put_json_string(b, vals[i]);
     }
-    puts_(b, "]");
+    buf_puts(&b->text, "]");
 }
 
 void cli_body_int(struct cli_body *b, const char *k, long long val)
@@ -79,13 +59,13 @@ void cli_body_int(struct cli_body *b, const char *k, long long val)
 
     key(b, k);
     snprintf(tmp, sizeof tmp, "%lld", val);
-    puts_(b, tmp);
+    buf_puts(&b->text, tmp);
 }
 
 void cli_body_bool(struct cli_body *b, const char *k, int val)
 {
     key(b, k);
-    puts_(b, val ? "true" : "false");
+    buf_puts(&b->text, val ? "true" : "false");
 }
 
 void cli_body_fixed(struct cli_body *b, const char *k, int64_t v, int scale)
@@ -93,17 +73,17 @@ void cli_body_fixed(struct cli_body *b, const char *k, int64_t v, int scale)
     char tmp[48];
 
     key(b, k);
-    puts_(b, fixed_fmt(v, scale, tmp, sizeof tmp));
+    buf_puts(&b->text, fixed_fmt(v, scale, tmp, sizeof tmp));
 }
 
 const char *cli_body_finish(struct cli_body *b)
 {
-    puts_(b, "}");
-    return b->buf;
+    buf_puts(&b->text, "}");
+    return buf_str(&b->text);
 }
 
 void cli_body_free(struct cli_body *b)
 {
-    free(b->buf);
+    buf_free(&b->text);
     memset(b, 0, sizeof *b);
 }

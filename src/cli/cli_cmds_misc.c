@@ -215,11 +215,11 @@ int cli_cmd_login(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char
     cli_body_init(&b);
     cli_body_str(&b, "device_code", device_code);
     cli_body_str(&b, "grant_type", "urn:ietf:params:oauth:grant-type:device_code");
-    cli_body_finish(&b);
+    const char *body = cli_body_finish(&b);
     for (;;) {
         sleep((unsigned)interval);
         cli_resp_free(&t);
-        if (cli_http_request(ctx, "POST", "/api/auth/token", b.buf, &t) < 0) {
+        if (cli_http_request(ctx, "POST", "/api/auth/token", body, &t) < 0) {
             rc = CLI_EXIT_UNREACH;
             break;
         }

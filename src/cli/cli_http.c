@@ -14,7 +14,7 @@
 #define XC_VERSION "0.0.0"
 #endif
 
-#define CLI_MAX_BODY (64u * 1024u * 1024u) /* refuse absurd responses */
+#define CLI_MAX_BODY (64u * 1024u * 1024u - 1u) /* refuse absurd responses */
 #define CLI_TOKEN_FILE_MAX 4096
 
 /* ---------- context ---------- */
@@ -122,38 +122,6 @@ void cli_http_global_cleanup(void)
 }
 
 /* ---------- plain requests ---------- */
-
-struct buf {
-    char *p;
-    size_t len, cap;
-    int overflow;
-};
-
-static void buf_append(struct buf *b, const char *data, size_t n)
-{
-    if (b->len + n + 1 > CLI_MAX_BODY) {
-        b->overflow = 1;
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->p = xrealloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg)
-{
-    struct buf *b = arg;
-    size_t n = size * nmemb;
-    buf_append(b, data, n);
-    return b->overflow ? 0 : n;
-}
 
 static int url_ok(const char *url)
 {
@@ -264,7 +232,7 @@ int cli_http_request(struct cli_ctx *ctx, const char *method, const char *path, 
 {
     CURL *c = NULL;
     struct curl_slist *hdr = NULL;
-    struct buf b = {0};
+    struct buf b = {.max = CLI_MAX_BODY};
     CURLcode rc;
     int ret = -1;
 
@@ -280,7 +248,7 @@ int cli_http_request(struct cli_ctx *ctx, const char *method, const char *path, 
     hdr = make_headers(ctx, body != NULL, "application/json");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, env_timeout());
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_write_cb);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 
     if (strcmp(method, "GET") == 0) {
@@ -299,17 +267,14 @@ int cli_http_request(struct cli_ctx *ctx, const char *method, const char *path, 
     rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
         ret = report_transport(ctx, rc) == CLI_EXIT_USAGE ? -2 : -1;
-        free(b.p);
+        buf_free(&b);
         goto out;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    if (!b.p)
-        b.p = xstrdup("");
-    out->body = b.p;
-    out->len = b.len;
-    if (b.len > 0) {
+    out->body = buf_take(&b, &out->len);
+    if (out->len > 0) {
         json_error_t err;
-        out->json = json_loadb(b.p, b.len, JSON_DECODE_ANY, &err);
+        out->json = json_loadb(out->body, out->len, JSON_DECODE_ANY, &err);
     }
     ret = 0;
 out:
@@ -482,12 +447,10 @@ static void sse_dispatch(struct sse_state *s)
 {
     if (s->data.len == 0 && !s->event[0])
         return;
-    if (!s->stopped && s->cb(s->arg, s->event[0] ? s->event : "message", s->data.p ? s->data.p : "") != 0)
+    if (!s->stopped && s->cb(s->arg, s->event[0] ? s->event : "message", buf_str(&s->data)) != 0)
         s->stopped = 1;
     s->event[0] = '\0';
-    s->data.len = 0;
-    if (s->data.p)
-        s->data.p[0] = '\0';
+    buf_clear(&s->data);
 }
 
 static void sse_line(struct sse_state *s, char *line)
@@ -515,10 +478,8 @@ static void sse_line(struct sse_state *s, char *line)
         snprintf(s->event, sizeof s->event, "%s", val);
     } else if (strcmp(line, "data") == 0) {
         if (s->data.len > 0)
-            buf_append(&s->data, "\n", 1);
-        buf_append(&s->data, val, strlen(val));
-        if (!s->data.p)
-            buf_append(&s->data, "", 0);
+            buf_putc(&s->data, '\n');
+        buf_puts(&s->data, val);
     }
 }
 
@@ -532,21 +493,17 @@ static size_t sse_write(char *data, size_t size, size_t nmemb, void *arg)
         curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
     }
     if (s->status != 200) {
-        buf_append(&s->errbody, data, n);
-        return s->errbody.overflow ? 0 : n;
+        return buf_write_cb(data, 1, n, &s->errbody);
     }
     for (i = 0; i < n; i++) {
         if (data[i] == '\n') {
-            if (!s->line.p)
-                buf_append(&s->line, "", 0);
+            buf_put(&s->line, "", 0); /* a line of its own even when empty */
             sse_line(s, s->line.p);
-            s->line.len = 0;
-            s->line.p[0] = '\0';
+            buf_clear(&s->line);
             if (s->stopped)
                 return 0; /* abort the transfer: we are done */
         } else {
-            buf_append(&s->line, data + i, 1);
-            if (s->line.overflow)
+            if (buf_putc(&s->line, data[i]) != 0)
                 return 0;
         }
     }
@@ -562,6 +519,7 @@ int cli_sse_stream(struct cli_ctx *ctx, const char *path, long timeout_s, cli_ss
     int ret = CLI_EXIT_OK;
 
     memset(&s, 0, sizeof s);
+    s.line.max = s.data.max = s.errbody.max = CLI_MAX_BODY;
     s.cb = cb;
     s.arg = arg;
     cli_ctx_resolve(ctx);
@@ -589,13 +547,11 @@ int cli_sse_stream(struct cli_ctx *ctx, const char *path, long timeout_s, cli_ss
     if (s.status != 0 && s.status != 200) {
         struct cli_resp r = {0};
         r.status = s.status;
-        r.body = s.errbody.p ? s.errbody.p : xstrdup("");
-        r.len = s.errbody.len;
+        r.body = buf_take(&s.errbody, &r.len);
         if (r.len)
             r.json = json_loadb(r.body, r.len, JSON_DECODE_ANY, NULL);
         cli_print_api_error(&r);
         cli_resp_free(&r);
-        s.errbody.p = NULL;
         ret = CLI_EXIT_API;
     } else if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && s.stopped) ||
                (rc == CURLE_OPERATION_TIMEDOUT && s.status == 200)) {
@@ -610,9 +566,9 @@ int cli_sse_stream(struct cli_ctx *ctx, const char *path, long timeout_s, cli_ss
         ret = report_transport(ctx, rc);
     }
 
-    free(s.line.p);
-    free(s.data.p);
-    free(s.errbody.p);
+    buf_free(&s.line);
+    buf_free(&s.data);
+    buf_free(&s.errbody);
     curl_slist_free_all(hdr);
     curl_easy_cleanup(c);
     return ret;

@@ -253,12 +253,12 @@ char *cli_jtime(const json_t *obj, const char *key, char *buf, size_t n)
         snprintf(buf, n, "-");
         return buf;
     }
-    secs = (time_t)(us / 1000000);
+    secs = (time_t)(us / SEC);
     if (!gmtime_r(&secs, &tm) || strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
         snprintf(buf, n, "-");
         return buf;
     }
-    snprintf(buf, n, "%s.%03dZ", tmp, (int)((us % 1000000) / 1000));
+    snprintf(buf, n, "%s.%03dZ", tmp, (int)((us % SEC) / MSEC));
     return buf;
 }
 

@@ -1,5 +1,7 @@
 #ifndef XC_FIXED_H
 #define XC_FIXED_H
+#include "common/units.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,10 +30,7 @@ char *fixed_shortest(double d, char *buf, size_t bufsz);
  * text, so 0.1 becomes exactly 100000 µ. Returns 0 or -1 (non-finite or out of range). */
 int fixed_from_double(double d, int scale, int64_t *out);
 
-/* Helpers for the three fixed-point kinds used in the API. */
-#define MONEY_SCALE 6
-#define VRAM_SCALE 3
-#define TS_SCALE 6
+/* Helpers for the three fixed-point kinds used in the API (scales in common/units.h). */
 static inline char *money_fmt(int64_t ucad, char *buf, size_t n) { return fixed_fmt(ucad, MONEY_SCALE, buf, n); }
 static inline char *vram_fmt(int64_t mgb, char *buf, size_t n) { return fixed_fmt(mgb, VRAM_SCALE, buf, n); }
 static inline char *ts_fmt(int64_t us, char *buf, size_t n) { return fixed_fmt(us, TS_SCALE, buf, n); }

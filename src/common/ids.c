@@ -1,10 +1,14 @@
+/* Identifiers: random ids and tokens from the kernel CSPRNG, and the one check of each id form. */
 #include "common/ids.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+
+#include "common/hex.h"
 
 void ids_random(void *buf, size_t n)
 {
@@ -20,21 +24,11 @@ void ids_random(void *buf, size_t n)
     }
 }
 
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 void ids_hex128(char out[33])
 {
     uint8_t b[16];
     ids_random(b, sizeof b);
-    hex(b, sizeof b, out);
+    hex_encode(b, sizeof b, out);
 }
 
 void ids_uuid4(char out[37])
@@ -44,7 +38,7 @@ void ids_uuid4(char out[37])
     ids_random(b, sizeof b);
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    hex(b, sizeof b, h);
+    hex_encode(b, sizeof b, h);
     snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
 }
 
@@ -72,4 +66,25 @@ void ids_token(const char *prefix, size_t nbytes, char *out, size_t outlen)
     if (bits > 0 && o + 1 < outlen)
         out[o++] = b64[(acc << (6 - bits)) & 63];
     out[o] = '\0';
+}
+
+bool ids_valid_host_id(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > IDS_HOST_ID_MAX || !isalnum((unsigned char)s[0]))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
+            return false;
+    return true;
+}
+
+bool ids_valid_job_id(const char *s)
+{
+    if (!s || strlen(s) != 32)
+        return false;
+    for (int i = 0; i < 32; i++)
+        if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
+            return false;
+    return true;
 }

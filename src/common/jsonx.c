@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/xalloc.h"
 #include "common/fixed.h"
 
@@ -96,32 +97,16 @@ json_t *jx_parse_or(const char *text, json_t *fallback)
 
 /* ---- the writer: jansson's compact format, with fixed values written as bare numbers ---- */
 
-struct wbuf {
-    char *p;
-    size_t n, cap;
-};
-
-static void wb_put(struct wbuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        while (b->n + n + 1 > b->cap)
-            b->cap *= 2;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-}
-
 /* A JSON string literal of s[0..n) (valid UTF-8), escaped as jansson escapes it by default. */
-static void wb_str(struct wbuf *b, const char *s, size_t n)
+static void wb_str(struct buf *b, const char *s, size_t n)
 {
-    wb_put(b, "\"", 1);
+    buf_put(b, "\"", 1);
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
-        wb_put(b, s + run, i - run);
+        buf_put(b, s + run, i - run);
         run = i + 1;
         char esc[8];
         const char *e = esc;
@@ -135,13 +120,13 @@ static void wb_str(struct wbuf *b, const char *s, size_t n)
         case '\t': e = "\\t"; break;
         default: snprintf(esc, sizeof esc, "\\u%04X", c); break;
         }
-        wb_put(b, e, strlen(e));
+        buf_put(b, e, strlen(e));
     }
-    wb_put(b, s + run, n - run);
-    wb_put(b, "\"", 1);
+    buf_put(b, s + run, n - run);
+    buf_put(b, "\"", 1);
 }
 
-static void wb_value(struct wbuf *b, const json_t *v)
+static void wb_value(struct buf *b, const json_t *v)
 {
     char t[32];
     switch (json_typeof(v)) {
@@ -149,51 +134,51 @@ static void wb_value(struct wbuf *b, const json_t *v)
         const char *k;
         json_t *x;
         bool first = true;
-        wb_put(b, "{", 1);
+        buf_put(b, "{", 1);
         json_object_foreach((json_t *)v, k, x)
         {
             if (!first)
-                wb_put(b, ",", 1);
+                buf_put(b, ",", 1);
             first = false;
             wb_str(b, k, strlen(k));
-            wb_put(b, ":", 1);
+            buf_put(b, ":", 1);
             wb_value(b, x);
         }
-        wb_put(b, "}", 1);
+        buf_put(b, "}", 1);
         break;
     }
     case JSON_ARRAY:
-        wb_put(b, "[", 1);
+        buf_put(b, "[", 1);
         for (size_t i = 0; i < json_array_size(v); i++) {
             if (i)
-                wb_put(b, ",", 1);
+                buf_put(b, ",", 1);
             wb_value(b, json_array_get(v, i));
         }
-        wb_put(b, "]", 1);
+        buf_put(b, "]", 1);
         break;
     case JSON_STRING: {
         const char *f = fixed_text(v);
         if (f)
-            wb_put(b, f, strlen(f));
+            buf_put(b, f, strlen(f));
         else
             wb_str(b, json_string_value(v), json_string_length(v));
         break;
     }
     case JSON_INTEGER:
-        wb_put(b, t, (size_t)snprintf(t, sizeof t, "%" JSON_INTEGER_FORMAT, json_integer_value(v)));
+        buf_put(b, t, (size_t)snprintf(t, sizeof t, "%" JSON_INTEGER_FORMAT, json_integer_value(v)));
         break;
     case JSON_REAL: {
         /* Rare (a client's own numbers echoed back): jansson's rendering, unchanged. */
         char *r = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
         if (!r)
             abort();
-        wb_put(b, r, strlen(r));
+        buf_put(b, r, strlen(r));
         free(r);
         break;
     }
-    case JSON_TRUE: wb_put(b, "true", 4); break;
-    case JSON_FALSE: wb_put(b, "false", 5); break;
-    case JSON_NULL: wb_put(b, "null", 4); break;
+    case JSON_TRUE: buf_put(b, "true", 4); break;
+    case JSON_FALSE: buf_put(b, "false", 5); break;
+    case JSON_NULL: buf_put(b, "null", 4); break;
     }
 }
 
@@ -201,12 +186,10 @@ char *jsonx_dump(const json_t *v, size_t *len)
 {
     if (!v)
         abort();
-    struct wbuf b = {xmalloc(256), 0, 256};
+    struct buf b = BUF_INIT;
+    buf_reserve(&b, 256);
     wb_value(&b, v);
-    b.p[b.n] = '\0';
-    if (len)
-        *len = b.n;
-    return b.p;
+    return buf_take(&b, len);
 }
 
 int jsonx_depth(const char *t, size_t len, int limit)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "common/xalloc.h"
 
 struct sbuf {
@@ -152,8 +153,7 @@ static void hmac_hex(const unsigned char *key, size_t keylen, const char *msg, s
     unsigned char d[32];
     unsigned int dl = 0;
     HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg, n, d, &dl);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
+    hex_encode(d, sizeof d, out);
 }
 
 void hashchain_key(const char *secret, unsigned char key[32])

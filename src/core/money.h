@@ -33,7 +33,7 @@ enum money_status {
 /* Static text for a status code ("unknown status" for anything else). */
 const char *money_strerror(int rc);
 
-#define MONEY_UCAD_PER_CAD INT64_C(1000000)
+#define MONEY_UCAD_PER_CAD MONEY_ONE
 #define MONEY_UCAD_PER_CENT INT64_C(10000)
 #define MONEY_PPM_ONE INT64_C(1000000)
 #define MONEY_US_PER_HOUR INT64_C(3600000000)

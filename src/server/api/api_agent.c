@@ -23,7 +23,7 @@
 #include "server/http/validate.h"
 #include "server/api/views.h"
 
-#define SEC 1000000LL
+#include "common/units.h" /* SEC */
 #define LOG_LINE_MAX 10000
 
 /* Reads and authorises the body's host_id and job_id, then loads the job. */

@@ -16,7 +16,7 @@
 #include "server/http/validate.h"
 #include "server/api/views.h"
 
-#define SEC 1000000LL
+#include "common/units.h" /* SEC */
 
 extern char **environ;
 

@@ -21,9 +21,9 @@
 #include "server/http/validate.h"
 #include "store/billing_store.h"
 
-#define SEC INT64_C(1000000)
+#include "common/units.h" /* SEC */
 #define DAY_US (86400 * SEC)
-#define MAX_DEPOSIT_UCAD (INT64_C(100000) * 1000000)
+#define MAX_DEPOSIT_UCAD (100000 * MONEY_ONE)
 
 /* ---- shared helpers (also used by the marketplace and spot routes) ---- */
 

@@ -17,8 +17,8 @@
 #include "server/http/validate.h"
 #include "server/api/views.h"
 
-#define SEC 1000000LL
-#define MAX_VRAM_MGB (4096LL * 1000)
+#include "common/units.h" /* SEC */
+#define MAX_VRAM_MGB (4096 * VRAM_ONE)
 
 static void sse_host_update(const struct host *h)
 {

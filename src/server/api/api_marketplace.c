@@ -17,8 +17,8 @@
 #include "server/http/validate.h"
 #include "store/billing_store.h"
 
-#define MAX_PRICE_UCAD (INT64_C(1000) * 1000000)
-#define MAX_VRAM_MGB (INT64_C(4096) * 1000)
+#define MAX_PRICE_UCAD (1000 * MONEY_ONE)
+#define MAX_VRAM_MGB (4096 * VRAM_ONE)
 
 void h_market_list(struct req *r)
 {

@@ -11,7 +11,7 @@
 #include "server/http/validate.h"
 #include "server/api/views.h"
 
-#define SEC 1000000LL
+#include "common/units.h" /* SEC */
 
 static void queue_pass_reply(struct req *r, bool canada)
 {

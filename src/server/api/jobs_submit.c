@@ -5,6 +5,7 @@
 
 #include "common/ids.h"
 #include "common/jsonx.h"
+#include "common/units.h"
 #include "core/jobstate.h"
 #include "server/app.h"
 #include "server/http/auth.h"
@@ -15,8 +16,8 @@
 #include "server/http/validate.h"
 #include "server/api/views.h"
 
-#define MAX_VRAM_MGB (4096LL * 1000)
-#define MAX_BID_UCAD (1000LL * 1000000)
+#define MAX_VRAM_MGB (4096 * VRAM_ONE)
+#define MAX_BID_UCAD (1000 * MONEY_ONE)
 
 static int parse_command(struct req *r, struct job *j)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/hex.h"
 #include "common/ids.h"
 #include "server/app.h"
 #include "server/http/routes.h"
@@ -14,8 +15,7 @@ static void sha256_hex(const char *s, char out[65])
 {
     unsigned char d[SHA256_DIGEST_LENGTH];
     SHA256((const unsigned char *)s, strlen(s), d);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
+    hex_encode(d, sizeof d, out);
 }
 
 /* Constant-time equality of a presented secret with the configured one. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/xalloc.h"
 #include "server/app.h"
 #include "core/states.h"
@@ -42,31 +43,19 @@ void metrics_add_events(int64_t n)
     atomic_fetch_add(&events_total, n);
 }
 
-struct buf {
-    char *p;
-    size_t len, cap;
-};
-
 static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(struct buf *b, const char *fmt, ...)
 {
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        b->cap = b->cap * 2 + (size_t)n;
-        b->p = xrealloc(b->p, b->cap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
 }
 
 char *metrics_render(void)
 {
-    struct buf b = {xmalloc(8192), 0, 8192};
+    struct buf b = BUF_INIT;
+    buf_reserve(&b, 8192);
     put(&b, "# HELP xcelsior_http_requests_total HTTP requests served, by route and status class.\n"
             "# TYPE xcelsior_http_requests_total counter\n");
     for (size_t i = 0; i <= MAX_ROUTES; i++) {
@@ -119,5 +108,5 @@ char *metrics_render(void)
     put(&b, "# HELP xcelsior_sse_clients Connected event-stream subscribers.\n"
             "# TYPE xcelsior_sse_clients gauge\nxcelsior_sse_clients %d\n",
         sse_client_count());
-    return b.p;
+    return buf_take(&b, NULL);
 }

@@ -8,11 +8,12 @@
 
 #include "common/clock.h"
 #include "common/jsonx.h"
+#include "common/units.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
 #define QUEUE_MAX 256
-#define KEEPALIVE_US (30LL * 1000000)
+#define KEEPALIVE_US (30 * SEC)
 
 struct client {
     struct client *next;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/fixed.h"
+#include "common/ids.h"
 
 static json_t *field_value(struct req *r, const char *field)
 {
@@ -154,7 +155,7 @@ static bool simple_pattern(const char *s, const char *extra, size_t max)
     return true;
 }
 
-bool valid_host_id(const char *s) { return simple_pattern(s, "._-", 64); }
+bool valid_host_id(const char *s) { return ids_valid_host_id(s); }
 bool valid_job_name(const char *s) { return simple_pattern(s, "._:/@ -", 128); }
 
 bool valid_env_key(const char *s)
@@ -168,15 +169,7 @@ bool valid_env_key(const char *s)
     return true;
 }
 
-bool valid_job_id(const char *s)
-{
-    if (strlen(s) != 32)
-        return false;
-    for (int i = 0; i < 32; i++)
-        if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
-            return false;
-    return true;
-}
+bool valid_job_id(const char *s) { return ids_valid_job_id(s); }
 
 static regex_t image_re;
 static pthread_once_t image_once = PTHREAD_ONCE_INIT;

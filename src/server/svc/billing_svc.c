@@ -14,6 +14,7 @@
 
 #include "common/env.h"
 #include "common/errors.h"
+#include "common/hex.h"
 #include "common/ids.h"
 #include "common/jsonx.h"
 #include "common/log.h"
@@ -30,7 +31,7 @@
 #include "server/svc/job_stops.h"
 #include "server/svc/tx.h"
 
-#define SEC INT64_C(1000000)
+#include "common/units.h" /* SEC */
 #define GRACE_US (259200 * SEC)
 
 /* ---- configuration ---- */
@@ -1201,8 +1202,7 @@ static int att_sign(const json_t *att, char out[65])
     att_key(key);
     HMAC(EVP_sha256(), key, 32, (const unsigned char *)canon, strlen(canon), mac, &len);
     free(canon);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", mac[i]);
+    hex_encode(mac, sizeof mac, out);
     return 0;
 }
 

@@ -23,7 +23,7 @@
 #include "server/http/sse.h"
 #include "server/svc/tx.h"
 
-#define SEC 1000000LL
+#include "common/units.h" /* SEC */
 #define AVOID_WINDOW_US (600 * SEC)
 #define AVOID_MAX 8
 /* A pass plans the whole queue at once, then commits its placements in transactions of at most

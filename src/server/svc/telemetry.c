@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/jsonx.h"
+#include "common/units.h"
 #include "server/svc/tx.h"
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -46,7 +47,7 @@ void telemetry_put(const char *host_id, json_t *raw, int64_t agent_ts, int64_t n
     json_decref(metrics);
 }
 
-#define STALE_US (30LL * 1000000)
+#define STALE_US (30 * SEC)
 
 static json_t *view(json_t *rec, int64_t now)
 {
