@@ -360,7 +360,7 @@ def test_other_field_constraints(mapi, base):
 @pytest.mark.parametrize("method,path", [("GET", "/nope"), ("GET", "/api/nope"), ("POST", "/jobs/x/y/z"),
                                          ("GET", "/job"), ("GET", "/hostsx"), ("POST", "/job/x/unknown"),
                                          ("GET", "/agent/work"), ("GET", "/agent/work/"), ("GET", "/job//x"),
-                                         ("PUT", "/host/x/y"), ("GET", "/ssh/pubkey"), ("GET", "/docs")])
+                                         ("PUT", "/host/x/y"), ("GET", "/ssh/pubkey"), ("GET", "/swagger")])
 def test_unknown_routes_404(mapi, base, method, path):
     st, hd, data = raw(mapi, method, path)
     assert_raw_envelope(st, hd, data, (404,) if path not in ("/job",) else (404, 405))

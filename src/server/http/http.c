@@ -26,6 +26,7 @@
 #include "server/http/ratelimit.h"
 #include "server/http/routes.h"
 #include "server/http/sse.h"
+#include "server/http/validate.h"
 #include "server/svc/tx.h"
 
 
@@ -361,7 +362,8 @@ static void dispatch(struct req *r)
     /* Reads of GET/HEAD requests (the credential lookup included) go to a read-only connection
      * (WAL) and never wait for the writer; a transaction the handler opens still uses the writer. */
     bool reader = (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) && store_read_begin(g_app->store);
-    if (auth_gate(r) == 0) {
+    /* The route's declaration is checked before its handler runs (validate.h). */
+    if (auth_gate(r) == 0 && validate_request(r) == 0) {
         tx_defer_begin(&r->wait_epoch);
         r->route->handler(r);
         tx_defer_end();

@@ -1,3 +1,4 @@
+/* The route table (one declaration per route) and the path matcher. */
 #include "server/http/routes.h"
 
 #include <stdio.h>
@@ -6,97 +7,293 @@
 #include "common/xalloc.h"
 #include "server/api/handlers.h"
 #include "server/api/handlers_billing.h"
+#include "server/http/openapi.h"
+#include "core/jobstate.h"
 
 #define KB(n) ((size_t)(n) << 10)
+#define MAX_VRAM_MGB (INT64_C(4096) * 1000)  /* 4096 GB at 3 decimals */
+#define ANY_LENGTH INT64_MAX /* a query filter of any length (it only narrows a listing) */
+#define MAX_PRICE_UCAD (INT64_C(1000) * 1000000) /* 1000 CAD at 6 decimals */
 
-/* THE route table: method, path, handler, auth mark, body limit, rate-limit exemption.
- * Static segments beat parameters wherever both match (api §1). */
+/* ---- declared inputs, shared by the table below ----
+ * Field order is check order: the first field that fails is the one the 422 names. */
+
+static const char *const job_states[] = {
+#define X(id, name) name,
+    JOBSTATE_STATES(X)
+#undef X
+    NULL};
+static const char *const provinces[] = {"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT", NULL};
+static const char *const release_reasons[] = {"completed", "failed", "preempted", "cancelled", NULL};
+static const char *const preempt_reasons[] = {"preempt", "cancel", "mining", NULL};
+static const char *const mining_actions[] = {"alert", "terminated", NULL};
+static const char *const metrics_formats[] = {"prometheus", "json", NULL};
+static const char *const caf_formats[] = {"json", "csv", NULL};
+static const char *const sort_keys[] = {"price", "vram", "reputation", "score", NULL};
+
+static const struct field q_metrics[] = {
+    F_STR("format", 0, 16, .enums = metrics_formats, .msg = "must be prometheus or json", .doc = "prometheus (default) or json"),
+    F_END};
+static const struct field b_host_put[] = {
+    F_STR("host_id", 1, 64, .required = true, .pattern = &PAT_HOST_ID),
+    F_STR("ip", 1, 64, .required = true, .pattern = &PAT_IP),
+    F_STR("gpu_model", 1, 128, .required = true),
+    F_FIXED("total_vram_gb", 3, 0, MAX_VRAM_MGB, .required = true, .min_excl = true),
+    F_FIXED("free_vram_gb", 3, 0, MAX_VRAM_MGB, .required = true, .doc = "at most total_vram_gb"),
+    F_INT("gpu_count", 1, 64),
+    F_FIXED("cost_per_hour", 6, 0, MAX_PRICE_UCAD, .doc = "CAD per hour"),
+    F_STR("country", 0, 2, .doc = "ISO 3166-1 alpha-2 (CA when absent)"),
+    F_STR("province", 0, 64, .doc = "for Canadian hosts one of AB BC MB NB NL NS NT NU ON PE QC SK YT"),
+    F_OBJ("versions", .doc = "component -> version string (at most 32)"),
+    F_ARR("runtimes", .items = FT_STRING, .doc = "container runtimes such as runc, runsc (at most 16)"),
+    F_STR("corporation_name", 0, 200),
+    F_STR("business_number", 0, 200),
+    F_STR("gst_hst_number", 0, 200),
+    F_STR("legal_name", 0, 200),
+    F_END};
+static const struct field b_agent_versions[] = {
+    F_STR("host_id", 1, 64, .required = true),
+    F_OBJ("versions", .required = true, .doc = "component -> version string (at most 32)"),
+    F_ARR("runtimes", .items = FT_STRING, .doc = "container runtimes (at most 16)"),
+    F_END};
+static const struct field q_hosts[] = {
+    F_BOOL("active_only", .dflt = 1),
+    F_INT("limit", 1, 5000, .dflt = 5000),
+    F_STR("cursor", 1, ANY_LENGTH, .doc = "next_cursor of the previous page"),
+    F_END};
+
+/* POST /job and POST /spot/job share every field but max_bid. */
+#define JOB_FIELDS                                                                                                     \
+    F_STR("name", 1, 128, .required = true, .pattern = &PAT_JOB_NAME),                                                 \
+        F_FIXED("vram_needed_gb", 3, 0, MAX_VRAM_MGB, .required = true, .min_excl = true),                             \
+        F_INT("priority", 0, 10), F_STR("tier", 0, 32, .doc = "free, standard, premium, urgent (or a trust alias)"),   \
+        F_STR("trust_tier", 0, 32, .doc = "community, residency, sovereignty, regulated"), F_INT("num_gpus", 1, 64),   \
+        F_STR("image", 0, 255, .pattern = &PAT_IMAGE),                                                                 \
+        F_ARR("command", .items = FT_STRING, .doc = "at most 64 arguments of at most 4096 bytes"),                     \
+        F_OBJ("environment", .doc = "at most 64 variables; names ^[A-Za-z_][A-Za-z0-9_]{0,127}$"),                     \
+        F_STR("nfs_server", 0, 255), F_STR("nfs_path", 0, 512), F_STR("nfs_mount_point", 0, 512),                     \
+        F_FIXED("max_duration_hours", 5, 0, INT64_C(720) * 100000, .min_excl = true),                                  \
+        F_STR("owner", 0, 64, .pattern = &PAT_OWNER, .doc = "operator only: bill this customer")
+static const struct field b_job[] = {JOB_FIELDS, F_END};
+static const struct field b_spot_job[] = {
+    JOB_FIELDS, F_FIXED("max_bid", 6, 0, MAX_PRICE_UCAD, .required = true, .min_excl = true, .doc = "CAD per hour"),
+    F_END};
+static const struct field q_jobs[] = {
+    F_STR("status", 0, 16, .enums = job_states),
+    F_INT("limit", 1, 5000, .dflt = 1000),
+    F_INT("offset", 0, INT32_MAX, .dflt = 0),
+    F_STR("cursor", 1, ANY_LENGTH, .doc = "next_cursor of the previous page (not with offset)"),
+    F_STR("host_id", 0, ANY_LENGTH),
+    F_STR("owner", 0, ANY_LENGTH),
+    F_END};
+static const struct field b_job_patch[] = {
+    F_STR("status", 1, 64, .required = true, .doc = "the target state (an unknown one is a 400)"),
+    F_STR("host_id", 0, 64),
+    F_INT("exit_code", INT32_MIN, INT32_MAX),
+    F_STR("failure_reason", 0, 500),
+    F_END};
+static const struct field q_job_logs[] = {F_INT("limit", 1, 500, .dflt = 100), F_END};
+static const struct field b_failover[] = {F_STR("host_id", 1, 64, .doc = "declare this host lost first"), F_END};
+static const struct field b_canada[] = {F_BOOL("enabled", .required = true), F_END};
+static const struct field b_pool[] = {
+    F_STR("host_id", 1, 64, .required = true, .pattern = &PAT_HOST_ID),
+    F_STR("ip", 1, 64, .required = true, .pattern = &PAT_IP),
+    F_STR("gpu_model", 1, 128, .required = true),
+    F_FIXED("vram_gb", 3, 0, MAX_VRAM_MGB, .required = true, .min_excl = true),
+    F_INT("gpu_count", 1, 64),
+    F_FIXED("cost_per_hour", 6, 0, MAX_PRICE_UCAD),
+    F_STR("country", 0, 2),
+    F_STR("province", 0, 64),
+    F_END};
+#define HOST_JOB_FIELDS F_STR("host_id", 1, 64, .required = true), F_STR("job_id", 1, 64, .required = true)
+static const struct field b_lease[] = {HOST_JOB_FIELDS, F_END};
+static const struct field b_lease_release[] = {
+    HOST_JOB_FIELDS, F_STR("reason", 1, 16, .enums = release_reasons, .doc = "completed when absent"), F_END};
+static const struct field b_preempt[] = {
+    F_STR("reason", 1, 16, .enums = preempt_reasons, .doc = "preempt when absent"), F_END};
+static const struct field b_agent_logs[] = {
+    HOST_JOB_FIELDS,
+    F_ARR("lines", .required = true, .items = FT_OBJECT,
+          .doc = "1..500 of {line: at most 10000 characters, level: info|warn|error|debug, timestamp}"),
+    F_END};
+static const struct field b_telemetry[] = {
+    F_STR("host_id", 1, 64, .required = true),
+    F_OBJ("metrics", .doc = "at most 64 metric keys"),
+    F_FIXED("timestamp", 6, 0, INT64_C(100000000000000000), .doc = "epoch seconds"),
+    F_END};
+static const struct field b_mining[] = {
+    F_STR("host_id", 1, 64, .required = true),
+    F_INT("gpu_index", 0, 64, .required = true),
+    F_FIXED("confidence", 6, 0, 1000000, .required = true, .doc = "0..1"),
+    F_STR("reason", 1, 500, .required = true),
+    F_STR("job_id", 0, 64),
+    F_STR("action", 1, 16, .enums = mining_actions, .msg = "must be alert or terminated"),
+    F_END};
+static const struct field b_test_clock[] = {
+    F_INT("advance_sec", 0, INT64_C(100) * 365 * 86400, .required = true), F_END};
+
+#define PERIOD_FIELDS                                                                                                  \
+    F_TS("period_start", .doc = "epoch seconds; defaults depend on the route"), F_TS("period_end", .doc = "epoch seconds; now when absent")
+static const struct field q_billing[] = {
+    F_INT("limit", 1, 5000, .dflt = 1000),
+    F_INT("offset", 0, INT32_MAX, .dflt = 0),
+    F_TS("since"),
+    F_TS("until"),
+    F_STR("job_id", 0, ANY_LENGTH),
+    F_STR("host_id", 0, ANY_LENGTH),
+    F_STR("owner", 0, ANY_LENGTH),
+    F_END};
+static const struct field q_since_until[] = {F_TS("since"), F_TS("until"), F_END};
+static const struct field b_deposit[] = {
+    F_FIXED("amount_cad", 6, 0, INT64_C(100000) * 1000000, .required = true, .min_excl = true),
+    F_STR("description", 0, 200),
+    F_STR("reference", 1, 100, .doc = "idempotency reference"),
+    F_STR("province", 0, 8, .doc = "AB BC MB NB NL NS NT NU ON PE QC SK YT"),
+    F_STR("customer_name", 0, 200),
+    F_END};
+static const struct field q_wallet_history[] = {F_INT("limit", 1, 500, .dflt = 50), F_TS("since"), F_TS("until"), F_END};
+static const struct field b_customer[] = {
+    F_STR("province", 0, 8, .doc = "AB BC MB NB NL NS NT NU ON PE QC SK YT"),
+    F_STR("customer_name", 0, 200),
+    F_STR("name", 0, 200, .doc = "alias of customer_name"),
+    F_END};
+static const struct field q_period[] = {PERIOD_FIELDS, F_END};
+static const struct field q_invoice[] = {
+    PERIOD_FIELDS, F_STR("province", 0, 8, .enums = provinces, .nocase = true), F_STR("customer_name", 0, 200), F_END};
+static const struct field q_invoices[] = {F_INT("limit", 1, 60, .dflt = 12), F_END};
+static const struct field b_refund[] = {
+    F_STR("job_id", 1, 64, .required = true),
+    F_INT("exit_code", INT32_MIN, INT32_MAX, .required = true),
+    F_STR("failure_reason", 0, 500),
+    F_END};
+static const struct field q_caf[] = {
+    PERIOD_FIELDS, F_STR("format", 0, 8, .enums = caf_formats, .msg = "must be json or csv"), F_END};
+static const struct field q_attestation[] = {PERIOD_FIELDS, F_STR("customer_id", 0, 64, .pattern = &PAT_CUSTOMER_ID), F_END};
+static const struct field b_attestation_verify[] = {F_OBJ("attestation", .required = true), F_END};
+static const struct field b_estimate[] = {
+    F_STR("gpu_model", 0, 128, .doc = "RTX 4090 when absent"),
+    F_FIXED("duration_hours", 6, 0, INT64_C(8760) * 1000000, .min_excl = true),
+    F_INT("num_gpus", 1, 64),
+    F_BOOL("spot"),
+    F_STR("trust_tier", 0, 32, .doc = "community, residency, sovereignty, regulated"),
+    F_BOOL("sovereignty"),
+    F_BOOL("is_canadian"),
+    F_STR("tier", 0, 32, .doc = "free, standard, premium, urgent"),
+    F_END};
+static const struct field b_market_list[] = {
+    F_STR("host_id", 1, 64, .required = true),
+    F_FIXED("price_per_hour", 6, 0, MAX_PRICE_UCAD, .required = true, .min_excl = true),
+    F_STR("gpu_model", 1, 128),
+    F_FIXED("vram_gb", 3, 0, MAX_VRAM_MGB, .min_excl = true),
+    F_STR("description", 0, 500),
+    F_END};
+static const struct field q_market[] = {F_BOOL("active_only", .dflt = 1), F_END};
+static const struct field q_market_search[] = {
+    F_STR("gpu_model", 0, ANY_LENGTH),
+    F_STR("province", 0, ANY_LENGTH),
+    F_STR("country", 0, ANY_LENGTH),
+    F_STR("sort_by", 0, 16, .enums = sort_keys),
+    F_FIXED("min_vram", 3, INT64_MIN, INT64_MAX),
+    F_FIXED("max_price", 6, INT64_MIN, INT64_MAX),
+    F_FIXED("min_reputation", 1, INT64_MIN, INT64_MAX),
+    F_INT("limit", 1, 500, .dflt = 50),
+    F_END};
+static const struct field q_spot[] = {F_BOOL("history", .dflt = 0), F_INT("limit", 1, 1000, .dflt = 100), F_END};
+
+/* Route constructors: method, path, handler, permission mark, then named fields. */
+#define PUBLIC(m, p, h, ...) {.method = (m), .pattern = (p), .handler = (h), .auth = AUTH_PUBLIC, .rate_exempt = true, __VA_ARGS__}
+#define ROUTE(m, p, h, mark, ...) {.method = (m), .pattern = (p), .handler = (h), .auth = (mark), __VA_ARGS__}
+
+/* THE route table. Static segments beat parameters wherever both match (api §1). */
 const struct route routes_table[] = {
-    {"GET", "/", h_root, AUTH_PUBLIC, 0, true},
-    {"GET", "/healthz", h_healthz, AUTH_PUBLIC, 0, true},
-    {"GET", "/readyz", h_readyz, AUTH_PUBLIC, 0, true},
-    {"GET", "/metrics", h_metrics, AUTH_PUBLIC, 0, true},
-    {"GET", "/dashboard", h_dashboard, AUTH_PUBLIC, 0, true},
-    {"GET", "/api/stream", h_stream, AUTH_PUBLIC, 0, true},
+    PUBLIC("GET", "/", h_root, .response = "Root", .summary = "Service name, status and version"),
+    PUBLIC("GET", "/healthz", h_healthz, .response = "Health", .summary = "Liveness"),
+    PUBLIC("GET", "/readyz", h_readyz, .response = "Ready", .summary = "Readiness (the store answers)"),
+    PUBLIC("GET", "/metrics", h_metrics, .query = q_metrics, .response = "Metrics", .summary = "Prometheus metrics (or a JSON summary)"),
+    PUBLIC("GET", "/dashboard", h_dashboard, .response = "Html", .summary = "The operator dashboard"),
+    PUBLIC("GET", "/api/stream", h_stream, .response = "EventStream", .summary = "Server-sent events of the whole system"),
+    PUBLIC("GET", "/openapi.json", h_openapi, .response = "OpenAPI", .summary = "This document"),
+    PUBLIC("GET", "/docs", h_docs, .response = "Html", .summary = "The API reference, rendered"),
+    PUBLIC("GET", "/docs/redoc.standalone.js", h_docs_asset, .response = "JavaScript", .summary = "The vendored viewer of /docs"),
 
-    {"PUT", "/host", h_host_put, AUTH_SIGNED, KB(64), false},
-    {"DELETE", "/host/{host_id}", h_host_delete, AUTH_HOST, 0, false},
-    {"POST", "/host/{host_id}/agent-token", h_host_agent_token, AUTH_HOST, 0, false},
-    {"GET", "/hosts", h_hosts_list, AUTH_SIGNED, 0, false},
-    {"GET", "/hosts/ca", h_hosts_ca, AUTH_SIGNED, 0, false},
-    {"POST", "/hosts/check", h_hosts_check, AUTH_ADMIN, 0, false},
-    {"POST", "/agent/versions", h_agent_versions, AUTH_HOST, KB(64), false},
+    ROUTE("PUT", "/host", h_host_put, AUTH_SIGNED, .body_limit = KB(64), .body = b_host_put, .response = "Host", .summary = "Register or update a host"),
+    ROUTE("DELETE", "/host/{host_id}", h_host_delete, AUTH_HOST, .response = "Ok", .summary = "Remove a host"),
+    ROUTE("POST", "/host/{host_id}/agent-token", h_host_agent_token, AUTH_HOST, .response = "AgentToken", .summary = "Issue the host's agent token"),
+    ROUTE("GET", "/hosts", h_hosts_list, AUTH_SIGNED, .query = q_hosts, .response = "HostList", .summary = "List hosts (keyset pages)"),
+    ROUTE("GET", "/hosts/ca", h_hosts_ca, AUTH_SIGNED, .response = "HostList", .summary = "Active Canadian hosts"),
+    ROUTE("POST", "/hosts/check", h_hosts_check, AUTH_ADMIN, .response = "HostsCheck", .summary = "Sweep hosts now"),
+    ROUTE("POST", "/agent/versions", h_agent_versions, AUTH_HOST, .body_limit = KB(64), .body = b_agent_versions, .response = "Admission", .summary = "Report component versions (admission)"),
 
-    {"POST", "/job", h_job_submit, AUTH_SIGNED, 0, false},
-    {"GET", "/jobs", h_jobs_list, AUTH_SIGNED, 0, false},
-    {"GET", "/job/{job_id}", h_job_get, AUTH_SIGNED, 0, false},
-    {"PATCH", "/job/{job_id}", h_job_patch, AUTH_SIGNED, KB(64), false},
-    {"PATCH", "/job/{job_id}/status", h_job_patch, AUTH_SIGNED, KB(64), false},
-    {"POST", "/job/{job_id}/requeue", h_job_requeue, AUTH_SIGNED, 0, false},
-    {"GET", "/jobs/{job_id}/logs", h_job_logs, AUTH_SIGNED, 0, false},
-    {"GET", "/jobs/{job_id}/logs/stream", h_job_logs_stream, AUTH_SIGNED, 0, false},
-    {"GET", "/tiers", h_tiers, AUTH_SIGNED, 0, false},
+    ROUTE("POST", "/job", h_job_submit, AUTH_SIGNED, .body = b_job, .response = "Job", .summary = "Submit a job"),
+    ROUTE("GET", "/jobs", h_jobs_list, AUTH_SIGNED, .query = q_jobs, .response = "JobList", .summary = "List jobs"),
+    ROUTE("GET", "/job/{job_id}", h_job_get, AUTH_SIGNED, .response = "Job", .summary = "One job"),
+    ROUTE("PATCH", "/job/{job_id}", h_job_patch, AUTH_SIGNED, .body_limit = KB(64), .body = b_job_patch, .response = "Job", .summary = "Change a job's state"),
+    ROUTE("PATCH", "/job/{job_id}/status", h_job_patch, AUTH_SIGNED, .body_limit = KB(64), .body = b_job_patch, .response = "Job", .summary = "Change a job's state (alias)"),
+    ROUTE("POST", "/job/{job_id}/requeue", h_job_requeue, AUTH_SIGNED, .response = "Job", .summary = "Requeue a job"),
+    ROUTE("GET", "/jobs/{job_id}/logs", h_job_logs, AUTH_SIGNED, .query = q_job_logs, .response = "JobLogs", .summary = "A job's latest log lines"),
+    ROUTE("GET", "/jobs/{job_id}/logs/stream", h_job_logs_stream, AUTH_SIGNED, .response = "EventStream", .summary = "Follow a job's logs"),
+    ROUTE("GET", "/tiers", h_tiers, AUTH_SIGNED, .response = "Tiers", .summary = "Priority tiers"),
 
-    {"POST", "/queue/process", h_queue_process, AUTH_ADMIN, 0, false},
-    {"POST", "/queue/process/ca", h_queue_process_ca, AUTH_ADMIN, 0, false},
-    {"POST", "/failover", h_failover, AUTH_ADMIN, KB(4), false},
-    {"GET", "/canada", h_canada_get, AUTH_SIGNED, 0, false},
-    {"PUT", "/canada", h_canada_put, AUTH_ADMIN, KB(4), false},
+    ROUTE("POST", "/queue/process", h_queue_process, AUTH_ADMIN, .response = "QueuePass", .summary = "Run a scheduler pass"),
+    ROUTE("POST", "/queue/process/ca", h_queue_process_ca, AUTH_ADMIN, .response = "QueuePass", .summary = "Run a Canada-only scheduler pass"),
+    ROUTE("POST", "/failover", h_failover, AUTH_ADMIN, .body_limit = KB(4), .body = b_failover, .response = "Failover", .summary = "Sweep lost hosts and requeue their work"),
+    ROUTE("GET", "/canada", h_canada_get, AUTH_SIGNED, .response = "CanadaOnly", .summary = "Canada-only mode"),
+    ROUTE("PUT", "/canada", h_canada_put, AUTH_ADMIN, .body_limit = KB(4), .body = b_canada, .response = "CanadaOnly", .summary = "Set Canada-only mode"),
 
-    {"POST", "/autoscale/pool", h_pool_put, AUTH_ADMIN, KB(16), false},
-    {"GET", "/autoscale/pool", h_pool_list, AUTH_ADMIN, 0, false},
-    {"DELETE", "/autoscale/pool/{host_id}", h_pool_delete, AUTH_ADMIN, 0, false},
-    {"POST", "/autoscale/cycle", h_autoscale_cycle, AUTH_ADMIN, 0, false},
-    {"POST", "/autoscale/up", h_autoscale_up, AUTH_ADMIN, 0, false},
-    {"POST", "/autoscale/down", h_autoscale_down, AUTH_ADMIN, 0, false},
+    ROUTE("POST", "/autoscale/pool", h_pool_put, AUTH_ADMIN, .body_limit = KB(16), .body = b_pool, .response = "Pool", .summary = "Add or update a pool host"),
+    ROUTE("GET", "/autoscale/pool", h_pool_list, AUTH_ADMIN, .response = "PoolList", .summary = "The autoscale pool"),
+    ROUTE("DELETE", "/autoscale/pool/{host_id}", h_pool_delete, AUTH_ADMIN, .response = "Ok", .summary = "Remove a pool host"),
+    ROUTE("POST", "/autoscale/cycle", h_autoscale_cycle, AUTH_ADMIN, .response = "Autoscale", .summary = "Scale up, place, scale down"),
+    ROUTE("POST", "/autoscale/up", h_autoscale_up, AUTH_ADMIN, .response = "Autoscale", .summary = "Scale up"),
+    ROUTE("POST", "/autoscale/down", h_autoscale_down, AUTH_ADMIN, .response = "Autoscale", .summary = "Scale down"),
 
-    {"GET", "/agent/work/{host_id}", h_agent_work, AUTH_HOST, 0, false},
-    {"POST", "/agent/lease/claim", h_lease_claim, AUTH_HOST, KB(4), false},
-    {"POST", "/agent/lease/renew", h_lease_renew, AUTH_HOST, KB(4), false},
-    {"POST", "/agent/lease/release", h_lease_release, AUTH_HOST, KB(4), false},
-    {"GET", "/agent/preempt/{host_id}", h_agent_preempt_list, AUTH_HOST, 0, false},
-    {"POST", "/agent/preempt/{host_id}/{job_id}", h_agent_preempt_request, AUTH_ADMIN, KB(4), false},
-    {"POST", "/agent/logs", h_agent_logs, AUTH_HOST, 0, false},
-    {"POST", "/agent/telemetry", h_agent_telemetry, AUTH_HOST, KB(64), false},
-    {"GET", "/agent/telemetry/{host_id}", h_agent_telemetry_get, AUTH_SIGNED, 0, false},
-    {"GET", "/api/telemetry/all", h_telemetry_all, AUTH_SIGNED, 0, false},
-    {"POST", "/agent/mining-alert", h_mining_alert, AUTH_HOST, KB(8), false},
+    ROUTE("GET", "/agent/work/{host_id}", h_agent_work, AUTH_HOST, .response = "AgentWork", .summary = "Work assigned to a host"),
+    ROUTE("POST", "/agent/lease/claim", h_lease_claim, AUTH_HOST, .body_limit = KB(4), .body = b_lease, .response = "Lease", .summary = "Claim a lease"),
+    ROUTE("POST", "/agent/lease/renew", h_lease_renew, AUTH_HOST, .body_limit = KB(4), .body = b_lease, .response = "Lease", .summary = "Renew a lease"),
+    ROUTE("POST", "/agent/lease/release", h_lease_release, AUTH_HOST, .body_limit = KB(4), .body = b_lease_release, .response = "Lease", .summary = "Release a lease with the outcome"),
+    ROUTE("GET", "/agent/preempt/{host_id}", h_agent_preempt_list, AUTH_HOST, .response = "PreemptList", .summary = "Pending stop requests of a host"),
+    ROUTE("POST", "/agent/preempt/{host_id}/{job_id}", h_agent_preempt_request, AUTH_ADMIN, .body_limit = KB(4), .body = b_preempt, .response = "StopRequest", .summary = "Ask a host to stop a job"),
+    ROUTE("POST", "/agent/logs", h_agent_logs, AUTH_HOST, .body = b_agent_logs, .response = "Ok", .summary = "Append job log lines"),
+    ROUTE("POST", "/agent/telemetry", h_agent_telemetry, AUTH_HOST, .body_limit = KB(64), .body = b_telemetry, .response = "Ok", .summary = "Report telemetry"),
+    ROUTE("GET", "/agent/telemetry/{host_id}", h_agent_telemetry_get, AUTH_SIGNED, .response = "Telemetry", .summary = "A host's latest telemetry"),
+    ROUTE("GET", "/api/telemetry/all", h_telemetry_all, AUTH_SIGNED, .response = "TelemetryAll", .summary = "Latest telemetry of every host"),
+    ROUTE("POST", "/agent/mining-alert", h_mining_alert, AUTH_HOST, .body_limit = KB(8), .body = b_mining, .response = "Ok", .summary = "Report a mining detection"),
 
-    {"GET", "/api/audit/verify-chain", h_event_chain_verify, AUTH_ADMIN, 0, false},
-    {"GET", "/api/audit/job/{job_id}", h_audit_job, AUTH_SIGNED, 0, false},
-    {"POST", "/api/test/clock", h_test_clock, AUTH_ADMIN, KB(4), false},
-    {"POST", "/api/test/sweep", h_test_sweep, AUTH_ADMIN, 0, false},
+    ROUTE("GET", "/api/audit/verify-chain", h_event_chain_verify, AUTH_ADMIN, .response = "ChainVerify", .summary = "Verify the event hash chain"),
+    ROUTE("GET", "/api/audit/job/{job_id}", h_audit_job, AUTH_SIGNED, .response = "AuditTrail", .summary = "A job's events"),
+    ROUTE("POST", "/api/test/clock", h_test_clock, AUTH_ADMIN, .body_limit = KB(4), .body = b_test_clock, .response = "TestClock", .summary = "Advance the clock (test environment only)"),
+    ROUTE("POST", "/api/test/sweep", h_test_sweep, AUTH_ADMIN, .response = "Sweep", .summary = "Run the sweeper now (test environment only)"),
     /* Billing, marketplace and spot routes (api §7.2, §7.3, §8.3, §8.5, §8.6). Customer routes
      * (mark O) are admin-only until user accounts exist. */
-    {"POST", "/billing/bill-all", h_bill_all, AUTH_ADMIN, 0, false},
-    {"POST", "/billing/bill/{job_id}", h_bill_job, AUTH_ADMIN, 0, false},
-    {"GET", "/billing", h_billing_list, AUTH_SIGNED, 0, false},
-    {"GET", "/billing/revenue", h_billing_revenue, AUTH_ADMIN, 0, false},
-    {"GET", "/api/billing/wallet/{customer_id}", h_wallet_get, AUTH_ADMIN, 0, false},
-    {"POST", "/api/billing/wallet/{customer_id}/deposit", h_wallet_deposit, AUTH_ADMIN, KB(4), false},
-    {"GET", "/api/billing/wallet/{customer_id}/history", h_wallet_history, AUTH_ADMIN, 0, false},
-    {"GET", "/api/billing/customers/{customer_id}", h_customer_get, AUTH_ADMIN, 0, false},
-    {"PUT", "/api/billing/customers/{customer_id}", h_customer_put, AUTH_ADMIN, KB(4), false},
-    {"GET", "/api/billing/usage/{customer_id}", h_billing_usage, AUTH_ADMIN, 0, false},
-    {"GET", "/api/billing/invoice/{customer_id}", h_invoice_preview, AUTH_ADMIN, 0, false},
-    {"GET", "/api/billing/invoices/{customer_id}", h_invoice_list, AUTH_ADMIN, 0, false},
-    {"GET", "/api/billing/invoices/{customer_id}/{invoice_id}", h_invoice_get, AUTH_ADMIN, 0, false},
-    {"POST", "/api/billing/refund", h_billing_refund, AUTH_ADMIN, KB(4), false},
-    {"GET", "/api/billing/export/caf/{customer_id}", h_caf_export, AUTH_ADMIN, 0, false},
-    {"GET", "/api/billing/attestation", h_attestation, AUTH_SIGNED, 0, false},
-    {"POST", "/api/billing/attestation/verify", h_attestation_verify, AUTH_SIGNED, KB(16), false},
-    {"GET", "/api/pricing/reference", h_pricing_reference, AUTH_SIGNED, 0, false},
-    {"POST", "/api/pricing/estimate", h_pricing_estimate, AUTH_SIGNED, KB(4), false},
-    {"POST", "/marketplace/list", h_market_list, AUTH_ADMIN, KB(4), false},
-    {"DELETE", "/marketplace/{host_id}", h_market_unlist, AUTH_ADMIN, 0, false},
-    {"GET", "/marketplace", h_market_browse, AUTH_SIGNED, 0, false},
-    {"GET", "/marketplace/search", h_market_search, AUTH_SIGNED, 0, false},
-    {"GET", "/marketplace/stats", h_market_stats, AUTH_SIGNED, 0, false},
-    {"POST", "/marketplace/bill/{job_id}", h_market_bill, AUTH_ADMIN, 0, false},
-    {"GET", "/spot-prices", h_spot_prices, AUTH_SIGNED, 0, false},
-    {"POST", "/spot-prices/update", h_spot_update, AUTH_ADMIN, 0, false},
-    {"POST", "/spot/job", h_spot_job, AUTH_SIGNED, KB(64), false},
-    {"POST", "/spot/preemption-cycle", h_spot_cycle, AUTH_ADMIN, 0, false},
+    ROUTE("POST", "/billing/bill-all", h_bill_all, AUTH_ADMIN, .response = "Bills", .summary = "Bill every finished job"),
+    ROUTE("POST", "/billing/bill/{job_id}", h_bill_job, AUTH_ADMIN, .response = "Bill", .summary = "Bill one job"),
+    ROUTE("GET", "/billing", h_billing_list, AUTH_SIGNED, .query = q_billing, .response = "BillList", .summary = "Billing records"),
+    ROUTE("GET", "/billing/revenue", h_billing_revenue, AUTH_ADMIN, .query = q_since_until, .response = "Revenue", .summary = "Revenue totals"),
+    ROUTE("GET", "/api/billing/wallet/{customer_id}", h_wallet_get, AUTH_ADMIN, .response = "Wallet", .summary = "A customer's wallet"),
+    ROUTE("POST", "/api/billing/wallet/{customer_id}/deposit", h_wallet_deposit, AUTH_ADMIN, .body_limit = KB(4), .body = b_deposit, .response = "Wallet", .summary = "Deposit credit"),
+    ROUTE("GET", "/api/billing/wallet/{customer_id}/history", h_wallet_history, AUTH_ADMIN, .query = q_wallet_history, .response = "WalletHistory", .summary = "Wallet transactions"),
+    ROUTE("GET", "/api/billing/customers/{customer_id}", h_customer_get, AUTH_ADMIN, .response = "Customer", .summary = "A customer's profile"),
+    ROUTE("PUT", "/api/billing/customers/{customer_id}", h_customer_put, AUTH_ADMIN, .body_limit = KB(4), .body = b_customer, .response = "Customer", .summary = "Set a customer's profile"),
+    ROUTE("GET", "/api/billing/usage/{customer_id}", h_billing_usage, AUTH_ADMIN, .query = q_period, .response = "Usage", .summary = "Usage over a period"),
+    ROUTE("GET", "/api/billing/invoice/{customer_id}", h_invoice_preview, AUTH_ADMIN, .query = q_invoice, .response = "Invoice", .summary = "Invoice preview"),
+    ROUTE("GET", "/api/billing/invoices/{customer_id}", h_invoice_list, AUTH_ADMIN, .query = q_invoices, .response = "InvoiceList", .summary = "Monthly invoices"),
+    ROUTE("GET", "/api/billing/invoices/{customer_id}/{invoice_id}", h_invoice_get, AUTH_ADMIN, .response = "Invoice", .summary = "One invoice"),
+    ROUTE("POST", "/api/billing/refund", h_billing_refund, AUTH_ADMIN, .body_limit = KB(4), .body = b_refund, .response = "Refund", .summary = "Refund a failed job"),
+    ROUTE("GET", "/api/billing/export/caf/{customer_id}", h_caf_export, AUTH_ADMIN, .query = q_caf, .response = "CafExport", .summary = "CAF export (JSON or CSV)"),
+    ROUTE("GET", "/api/billing/attestation", h_attestation, AUTH_SIGNED, .query = q_attestation, .response = "Attestation", .summary = "Signed residency attestation"),
+    ROUTE("POST", "/api/billing/attestation/verify", h_attestation_verify, AUTH_SIGNED, .body_limit = KB(16), .body = b_attestation_verify, .response = "AttestationValid", .summary = "Verify an attestation"),
+    ROUTE("GET", "/api/pricing/reference", h_pricing_reference, AUTH_SIGNED, .response = "PricingReference", .summary = "Reference prices"),
+    ROUTE("POST", "/api/pricing/estimate", h_pricing_estimate, AUTH_SIGNED, .body_limit = KB(4), .body = b_estimate, .response = "PricingEstimate", .summary = "Estimate a job's cost"),
+    ROUTE("POST", "/marketplace/list", h_market_list, AUTH_ADMIN, .body_limit = KB(4), .body = b_market_list, .response = "Listing", .summary = "List a host on the marketplace"),
+    ROUTE("DELETE", "/marketplace/{host_id}", h_market_unlist, AUTH_ADMIN, .response = "Unlisted", .summary = "Unlist a host"),
+    ROUTE("GET", "/marketplace", h_market_browse, AUTH_SIGNED, .query = q_market, .response = "Marketplace", .summary = "Browse listings"),
+    ROUTE("GET", "/marketplace/search", h_market_search, AUTH_SIGNED, .query = q_market_search, .response = "Marketplace", .summary = "Search listings"),
+    ROUTE("GET", "/marketplace/stats", h_market_stats, AUTH_SIGNED, .response = "MarketStats", .summary = "Marketplace totals"),
+    ROUTE("POST", "/marketplace/bill/{job_id}", h_market_bill, AUTH_ADMIN, .response = "Bill", .summary = "Bill a marketplace job"),
+    ROUTE("GET", "/spot-prices", h_spot_prices, AUTH_SIGNED, .query = q_spot, .response = "SpotPrices", .summary = "Spot prices (and history)"),
+    ROUTE("POST", "/spot-prices/update", h_spot_update, AUTH_ADMIN, .response = "SpotPrices", .summary = "Recompute spot prices"),
+    ROUTE("POST", "/spot/job", h_spot_job, AUTH_SIGNED, .body_limit = KB(64), .body = b_spot_job, .response = "Job", .summary = "Submit a spot job"),
+    ROUTE("POST", "/spot/preemption-cycle", h_spot_cycle, AUTH_ADMIN, .response = "SpotCycle", .summary = "Run the spot preemption cycle"),
 };
 const size_t routes_count = sizeof routes_table / sizeof routes_table[0];
 

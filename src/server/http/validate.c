@@ -1,13 +1,21 @@
+/* Request validation: the field readers, the named patterns and the checking of a request
+ * against its route's declared query and body (routes.c). */
 #include "server/http/validate.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/fixed.h"
+#include "common/env.h"
 #include "common/ids.h"
+#include "common/log.h"
+#include "server/http/routes.h"
 
 static json_t *field_value(struct req *r, const char *field)
 {
@@ -225,4 +233,283 @@ int v_path_job_id(struct req *r, int idx, const char **out)
     }
     *out = id;
     return 0;
+}
+
+/* ---- named patterns ---- */
+
+static bool valid_customer_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+            return false;
+    return true;
+}
+
+static bool valid_owner(const char *s)
+{
+    return strncmp(s, "cust-", 5) == 0 && valid_job_id(s + 5);
+}
+
+static bool valid_ip(const char *s)
+{
+    return valid_ip_or_unknown(s);
+}
+
+const struct field_pattern PAT_HOST_ID = {valid_host_id, "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+                                          "must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"};
+const struct field_pattern PAT_JOB_NAME = {valid_job_name, "^[A-Za-z0-9][A-Za-z0-9._:/@ -]{0,127}$",
+                                           "must match ^[A-Za-z0-9][A-Za-z0-9._:/@ -]{0,127}$"};
+const struct field_pattern PAT_JOB_ID = {valid_job_id, "^[0-9a-f]{32}$", "must be 32 lowercase hex characters"};
+const struct field_pattern PAT_IMAGE = {
+    valid_image_ref,
+    "^[a-z0-9]+([._-][a-z0-9]+)*(\\.[a-z0-9]+([._-][a-z0-9]+)*)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*"
+    "(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$",
+    "must be a Docker image reference (e.g. nvcr.io/nvidia/pytorch:24.01-py3)"};
+/* IPv4 or IPv6 literal, or "unknown"; the regex is a loose outline of what inet_pton takes. */
+const struct field_pattern PAT_IP = {valid_ip, "^(unknown|[0-9.]+|[0-9A-Fa-f:.]+)$",
+                                     "must be an IPv4/IPv6 literal or \"unknown\""};
+const struct field_pattern PAT_CUSTOMER_ID = {valid_customer_id, "^[A-Za-z0-9._-]{1,64}$",
+                                              "must be 1..64 characters of [A-Za-z0-9._-]"};
+const struct field_pattern PAT_OWNER = {valid_owner, "^cust-[0-9a-f]{32}$",
+                                        "must be a customer id: cust- followed by 32 hex characters"};
+
+/* ---- checking a request against its declaration ---- */
+
+static void enum_message(const struct field *f, char *buf, size_t n)
+{
+    if (f->msg) {
+        snprintf(buf, n, "%s", f->msg);
+        return;
+    }
+    size_t o = (size_t)snprintf(buf, n, "must be one of ");
+    for (const char *const *e = f->enums; *e && o < n; e++)
+        o += (size_t)snprintf(buf + o, n - o, "%s%s", e == f->enums ? "" : ", ", *e);
+}
+
+static bool in_enum(const struct field *f, const char *s)
+{
+    for (const char *const *e = f->enums; *e; e++)
+        if (f->nocase ? strcasecmp(*e, s) == 0 : strcmp(*e, s) == 0)
+            return true;
+    return false;
+}
+
+/* Pattern and enum of a string that passed its length check. */
+static int check_string_shape(struct req *r, const char *where, const struct field *f, const char *s)
+{
+    if (f->pattern && *s && !f->pattern->check(s)) {
+        reply_invalid(r, where, f->name, "pattern", "%s", f->pattern->msg);
+        return -1;
+    }
+    if (f->enums && !in_enum(f, s)) {
+        char msg[400];
+        enum_message(f, msg, sizeof msg);
+        reply_invalid(r, where, f->name, "enum", "%s", msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_body_field(struct req *r, const struct field *f)
+{
+    const char *s;
+    int64_t i;
+    bool b;
+    json_t *j;
+    switch (f->type) {
+    case FT_STRING: {
+        int rc = v_str(r, f->name, f->required, (size_t)f->min, (size_t)f->max, &s);
+        return rc <= 0 ? rc : check_string_shape(r, "body", f, s);
+    }
+    case FT_INTEGER: return v_int(r, f->name, f->required, f->min, f->max, &i) < 0 ? -1 : 0;
+    case FT_FIXED: return v_fixed(r, f->name, f->required, f->scale, f->min, f->min_excl, f->max, &i) < 0 ? -1 : 0;
+    case FT_BOOLEAN: return v_bool(r, f->name, f->required, &b) < 0 ? -1 : 0;
+    case FT_OBJECT: return v_object(r, f->name, f->required, &j) < 0 ? -1 : 0;
+    case FT_ARRAY: return v_array(r, f->name, f->required, &j) < 0 ? -1 : 0;
+    case FT_TIMESTAMP: break;
+    }
+    return 0;
+}
+
+/* Parses a query value of a numeric field. Returns 0, or -1 after replying 422. */
+static int parse_query_number(struct req *r, const struct field *f, const char *v, bool reply, int64_t *out)
+{
+    if (f->type == FT_TIMESTAMP) {
+        if (fixed_parse(v, 6, out) < 0 || *out < 0) {
+            if (reply)
+                reply_invalid(r, "query", f->name, "type_error", "must be a timestamp in epoch seconds");
+            return -1;
+        }
+        return 0;
+    }
+    if (f->type == FT_FIXED) {
+        if (fixed_parse(v, f->scale, out) < 0) {
+            if (reply)
+                reply_invalid(r, "query", f->name, "type_error", "value is not a valid number");
+            return -1;
+        }
+        return 0;
+    }
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    if (end == v || *end) {
+        if (reply)
+            reply_invalid(r, "query", f->name, "type_error", "value is not a valid integer");
+        return -1;
+    }
+    if (x < f->min || x > f->max) {
+        if (reply)
+            reply_invalid(r, "query", f->name, x < f->min ? "greater_equal" : "less_equal",
+                          "must be between %lld and %lld", (long long)f->min, (long long)f->max);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int check_query_field(struct req *r, const struct field *f)
+{
+    const char *v = req_query(r, f->name);
+    if (!v) {
+        if (f->required) {
+            reply_invalid(r, "query", f->name, "missing", "Field required");
+            return -1;
+        }
+        return 0;
+    }
+    int64_t x;
+    bool b;
+    switch (f->type) {
+    case FT_STRING: {
+        size_t n = strlen(v);
+        if (n < (size_t)f->min) {
+            reply_invalid(r, "query", f->name, "too_short", "must be at least %lld characters", (long long)f->min);
+            return -1;
+        }
+        if (n > (size_t)f->max) {
+            reply_invalid(r, "query", f->name, "too_long", "must be at most %lld characters", (long long)f->max);
+            return -1;
+        }
+        return check_string_shape(r, "query", f, v);
+    }
+    case FT_BOOLEAN:
+        if (parse_bool(v, &b) < 0) {
+            reply_invalid(r, "query", f->name, "type_error", "value is not a valid boolean");
+            return -1;
+        }
+        return 0;
+    case FT_INTEGER:
+    case FT_FIXED:
+    case FT_TIMESTAMP: return parse_query_number(r, f, v, true, &x);
+    case FT_OBJECT:
+    case FT_ARRAY: break;
+    }
+    return 0;
+}
+
+int validate_request(struct req *r)
+{
+    const struct route *rt = r->route;
+    for (const struct field *f = rt->query; f && f->name; f++)
+        if (check_query_field(r, f) < 0)
+            return -1;
+    if (!rt->body)
+        return 0;
+    if (req_parse_json(r) < 0)
+        return -1;
+    for (const struct field *f = rt->body; f->name; f++)
+        if (check_body_field(r, f) < 0)
+            return -1;
+    return 0;
+}
+
+/* ---- reading validated input ---- */
+
+static const struct field *declared(struct req *r, const struct field *list, const char *where, const char *name)
+{
+    for (const struct field *f = list; f && f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    log_error("route %s %s reads %s field '%s' it does not declare", r->route->method, r->route->pattern, where, name);
+    abort();
+}
+
+bool body_str(struct req *r, const char *name, const char **out)
+{
+    declared(r, r->route->body, "body", name);
+    json_t *v = field_value(r, name);
+    if (!v)
+        return false;
+    *out = json_string_value(v);
+    return true;
+}
+
+bool body_int(struct req *r, const char *name, int64_t *out)
+{
+    const struct field *f = declared(r, r->route->body, "body", name);
+    json_t *v = field_value(r, name);
+    if (!v)
+        return false;
+    static const int64_t p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    if (json_is_integer(v))
+        *out = json_integer_value(v) * (f->type == FT_FIXED ? p10[f->scale] : 1);
+    else
+        fixed_from_double(json_real_value(v), f->scale, out);
+    return true;
+}
+
+bool body_bool(struct req *r, const char *name, bool *out)
+{
+    declared(r, r->route->body, "body", name);
+    json_t *v = field_value(r, name);
+    if (!v)
+        return false;
+    *out = json_is_true(v);
+    return true;
+}
+
+bool body_json(struct req *r, const char *name, json_t **out)
+{
+    declared(r, r->route->body, "body", name);
+    json_t *v = field_value(r, name);
+    if (!v)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool query_str(struct req *r, const char *name, const char **out)
+{
+    declared(r, r->route->query, "query", name);
+    const char *v = req_query(r, name);
+    if (!v)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool query_int(struct req *r, const char *name, int64_t *out)
+{
+    const struct field *f = declared(r, r->route->query, "query", name);
+    const char *v = req_query(r, name);
+    if (!v) {
+        if (f->type == FT_INTEGER)
+            *out = f->dflt;
+        return false;
+    }
+    return parse_query_number(r, f, v, false, out) == 0;
+}
+
+bool query_bool(struct req *r, const char *name, bool *out)
+{
+    const struct field *f = declared(r, r->route->query, "query", name);
+    const char *v = req_query(r, name);
+    if (!v) {
+        *out = f->dflt != 0;
+        return false;
+    }
+    return parse_bool(v, out) == 0;
 }
