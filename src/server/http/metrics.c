@@ -8,9 +8,9 @@
 
 #include "common/buf.h"
 #include "common/xalloc.h"
-#include "server/app.h"
 #include "core/states.h"
 #include "core/jobstate.h"
+#include "server/app.h"
 #include "server/http/routes.h"
 #include "server/http/sse.h"
 
