@@ -1,3 +1,5 @@
+/* The agent's configuration: XCELSIOR_* variables and flags parsed and checked into struct
+ * agent_config. */
 #include "agent/agent_config.h"
 
 #include "common/ids.h"

@@ -1,3 +1,5 @@
+/* Running helper programs (mount, nft, ip, tailscale) without a shell: bounded output and a
+ * timeout. */
 #include "agent/agent_exec.h"
 
 #include "common/clock.h"

@@ -1,3 +1,4 @@
+/* The agent's client of the control-plane API: libcurl, bearer token, bounded JSON responses. */
 #include "agent/agent_http.h"
 
 #include "agent/agent_config.h"

@@ -1,3 +1,5 @@
+/* The container engine (Docker or podman) over its unix socket: hardened create bodies, lifecycle,
+ * log streams. */
 #include "agent/docker.h"
 
 #include "common/buf.h"

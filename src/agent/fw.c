@@ -1,3 +1,5 @@
+/* The egress firewall: per-job network namespaces with nftables rulesets, host NAT, allow-list
+ * resolution. */
 #include "agent/fw.h"
 
 #include "agent/agent_exec.h"

@@ -1,3 +1,4 @@
+/* Headscale/Tailscale mesh enrolment and the host's mesh address. */
 #include "agent/mesh.h"
 
 #include "agent/agent_exec.h"

@@ -1,3 +1,4 @@
+/* The crypto-mining heuristic: sustained high GPU load with almost no PCIe traffic. */
 #include "agent/mining.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* GPU readings: NVML loaded with dlopen, nvidia-smi as the fallback, and simulated GPUs. */
 #include "agent/nvml.h"
 
 #include "agent/agent_exec.h"

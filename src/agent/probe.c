@@ -1,3 +1,4 @@
+/* Version probes of the host's GPU and container stack, and parsers of the tools' output. */
 #include "agent/probe.h"
 
 #include "agent/agent_exec.h"

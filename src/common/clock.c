@@ -1,3 +1,4 @@
+/* Wall-clock and monotonic time in microseconds. */
 #include "common/clock.h"
 
 #include <time.h>

@@ -1,3 +1,4 @@
+/* Environment configuration: .env loading and typed, bounded reads of variables. */
 #include "common/env.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* The text of the XC_E* status codes. */
 #include "common/errors.h"
 
 const char *xc_strerror(int code)

@@ -1,3 +1,5 @@
+/* Fixed-point decimals (money, VRAM, timestamps): exact parsing, rounding and formatting, no binary
+ * floats. */
 #include "common/fixed.h"
 
 #include <ctype.h>

@@ -1,3 +1,5 @@
+/* JSON helpers shared by all programs: exact fixed-point numbers, lossy UTF-8 strings, the compact
+ * writer. */
 #include "common/jsonx.h"
 
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* Logging: one timestamped line per message to stderr, with a level threshold. */
 #include "common/log.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* The one allocation wrapper: out of memory prints a message and aborts. */
 #include "common/xalloc.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* Host admission: version gating against the minimums and the recommended runtime (pure). */
 #include "core/admit.h"
 
 #include "common/errors.h"

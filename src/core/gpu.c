@@ -1,3 +1,4 @@
+/* GPU model names: normalisation and matching against the reference tables (pure). */
 #include "core/gpu.h"
 
 #include "common/errors.h"

@@ -1,3 +1,4 @@
+/* The tamper-evident event chain: canonical JSON and HMAC-SHA256 links (pure). */
 #include "core/hashchain.h"
 
 #include <openssl/evp.h>

@@ -1,3 +1,4 @@
+/* Invoice arithmetic, the CSV rendering of invoices and the compute fund report (pure). */
 #include "core/invoice.h"
 
 #include <stdarg.h>

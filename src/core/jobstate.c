@@ -1,3 +1,4 @@
+/* The job state machine, failure classes, stop reasons and tier tables (pure). */
 #include "core/jobstate.h"
 
 #include "common/errors.h"

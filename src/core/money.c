@@ -1,3 +1,4 @@
+/* µCAD arithmetic for billing: rounding, cents, escrow and refunds (pure). */
 #include "core/money.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* Prices and multipliers: reference GPU rates, tiers, trust, spot and savings (pure). */
 #include "core/pricing.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* The allocator: queue order, host filters and scoring, and one placement pass (pure). */
 #include "core/sched.h"
 
 #include "common/errors.h"

@@ -1,3 +1,4 @@
+/* Canadian sales tax: the effective-dated table of provinces and territories (pure). */
 #include "core/tax.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* The server's process-wide context (configuration, store, clock offset). */
 #include "server/app.h"
 
 #include "common/clock.h"

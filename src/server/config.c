@@ -1,3 +1,4 @@
+/* Server configuration from the environment (.env first) and command-line flags. */
 #include "server/config.h"
 
 #include <stdio.h>

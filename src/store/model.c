@@ -1,3 +1,4 @@
+/* The model rows (hosts, jobs): defaults, freeing, and derived values. */
 #include "store/model.h"
 
 #include <stdlib.h>

@@ -1,3 +1,5 @@
+/* Steps shared by the job, agent and operations handlers: loading visible jobs, applying
+ * transitions. */
 #include "server/api/jobs_common.h"
 
 #include <stdio.h>

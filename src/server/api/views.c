@@ -1,3 +1,4 @@
+/* The JSON shapes of the API's resources (hosts, jobs, admission details), built from model rows. */
 #include "server/api/views.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* The auth gate: resolves the caller from the Authorization header and applies each route's mark. */
 #include "server/http/auth.h"
 
 #include <openssl/crypto.h>

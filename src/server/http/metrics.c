@@ -1,3 +1,4 @@
+/* Prometheus metrics: lock-free request counters and the /metrics text rendering. */
 #include "server/http/metrics.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* The per-client request limit: a sliding window estimated from two fixed windows. */
 #include "server/http/ratelimit.h"
 
 #include <pthread.h>

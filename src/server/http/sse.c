@@ -1,3 +1,4 @@
+/* Server-Sent Events: suspended MHD connections resumed by publishes, with keepalives. */
 #include "server/http/sse.h"
 
 #include <microhttpd.h>

@@ -1,3 +1,4 @@
+/* The admission service: evaluates a host's version report and applies the verdict to the host. */
 #include "server/svc/admission.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* The jobs engine: transitions with their side effects, queue passes, the lease sweep and failover. */
 #include "server/svc/engine.h"
 
 #include <malloc.h>

@@ -1,3 +1,4 @@
+/* The background loops: the sweep and the queue passes, each on its own interval. */
 #include "server/svc/loops.h"
 
 #include <pthread.h>

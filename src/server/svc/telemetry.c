@@ -1,3 +1,4 @@
+/* The telemetry service: latest readings per host in memory, and their rate-limited SSE updates. */
 #include "server/svc/telemetry.h"
 
 #include <pthread.h>

@@ -1,3 +1,5 @@
+/* Server transactions: one store transaction with its audit events and the SSE messages sent on
+ * commit. */
 #include "server/svc/tx.h"
 
 #include <pthread.h>
