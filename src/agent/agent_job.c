@@ -435,7 +435,8 @@ static enum step job_wait_exit(struct job_run *r)
             snprintf(r->reason, sizeof r->reason, "hardware: container lost");
             return STEP_FAIL_AFTER_RUN;
         }
-        if (ir == 0 && strcmp(ds.status, "running") != 0 && strcmp(ds.status, "created") != 0) {
+        if (ir == 0 && strcmp(ds.status, "running") != 0 && /* foreign state: Docker's */
+            strcmp(ds.status, "created") != 0) {
             r->exit_code = ds.exit_code;
             r->oom = ds.oom_killed;
             return STEP_NEXT;

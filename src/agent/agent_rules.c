@@ -2,6 +2,7 @@
  * job gets, which trust tiers need a sandbox, and cleaning container output to valid UTF-8. */
 #include "agent/agent_internal.h"
 #include "common/xalloc.h"
+#include "core/jobstate.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,16 +36,18 @@ int agent_pick_gpus(const int *load, int ngpu, int want, int *out)
 json_t *agent_final_report(const char *stop_reason, int exit_code, bool oom_killed, const char *mining_reason)
 {
     const char *r = stop_reason ? stop_reason : "";
+    enum jobstate_stop stop;
     if (strcmp(r, "lost") == 0)
         return NULL;
-    if (strcmp(r, "preempt") == 0)
-        return json_pack("{s:s,s:s}", "status", "preempted", "failure_reason", "preempted");
+    if (jobstate_stop_parse(r, &stop) == 0) {
+        /* A stop the control plane asked for ends as core says: preempted, cancelled (by its
+         * owner, for lack of funds, at its maximum duration), or failed for mining. */
+        const char *why = stop == JOB_STOP_PREEMPT ? "preempted" : stop == JOB_STOP_MINING ? "mining_detected" : r;
+        return json_pack("{s:s,s:s}", "status", jobstate_name(jobstate_stop_outcome(stop, JOB_PREEMPTED)),
+                         "failure_reason", why);
+    }
     if (strcmp(r, "shutdown") == 0)
         return json_pack("{s:s,s:s}", "status", "preempted", "failure_reason", "agent_shutdown");
-    if (strcmp(r, "cancel") == 0 || strcmp(r, "insufficient_funds") == 0 || strcmp(r, "max_duration") == 0)
-        return json_pack("{s:s,s:s}", "status", "cancelled", "failure_reason", r);
-    if (strcmp(r, "mining") == 0)
-        return json_pack("{s:s,s:s}", "status", "failed", "failure_reason", "mining_detected");
     if (strcmp(r, "mining_local") == 0)
         return json_pack("{s:s,s:i,s:s}", "status", "failed", "exit_code", exit_code, "failure_reason",
                          mining_reason && *mining_reason ? mining_reason : "mining_detected");

@@ -3,6 +3,7 @@
 #include "agent/agent_internal.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "core/jobstate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,16 +72,14 @@ void agent_escalate_stops(struct agent *a)
 
 static void apply_stop_request(struct agent *a, const char *job_id, const char *reason)
 {
-    static const char *const known[] = {"preempt", "cancel", "insufficient_funds", "max_duration", "mining"};
-    bool ok = false;
-    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
-        ok = ok || strcmp(reason, known[i]) == 0;
-    if (!ok)
-        reason = "preempt";
+    enum jobstate_stop stop = JOB_STOP_PREEMPT;
+    if (jobstate_stop_parse(reason, &stop) < 0)
+        stop = JOB_STOP_PREEMPT; /* a reason this agent does not know: stop gracefully */
+    reason = jobstate_stop_name(stop);
     pthread_mutex_lock(&a->mu);
     struct agent_job *j = find_job(a, job_id);
     if (j && !j->done && strcmp(j->stop_reason, reason) != 0 && strcmp(j->stop_reason, "mining_local") != 0)
-        agent_initiate_stop(a, j, reason, a->cfg->grace_s, strcmp(reason, "mining") == 0);
+        agent_initiate_stop(a, j, reason, a->cfg->grace_s, stop == JOB_STOP_MINING);
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -187,8 +186,10 @@ void agent_renew_leases(struct agent *a)
             if (rc == 0 && st == 200) {
                 j->next_renew_us = clock_mono_us() + j->lease_duration_s * SEC / 2;
                 const char *sr = agent_json_str(resp, "stop_requested", NULL);
+                enum jobstate_stop stop;
+                bool mining = sr && jobstate_stop_parse(sr, &stop) == 0 && stop == JOB_STOP_MINING;
                 if (sr && !j->stop_reason[0])
-                    agent_initiate_stop(a, j, sr, a->cfg->grace_s, strcmp(sr, "mining") == 0);
+                    agent_initiate_stop(a, j, sr, a->cfg->grace_s, mining);
             } else if (rc == 0 && (st == 410 || st == 404)) {
                 log_warn("job %s: lease renewal refused (HTTP %ld): the control plane gave the job up", ids[i], st);
                 agent_initiate_stop(a, j, "lost", 0, true);

@@ -7,6 +7,7 @@
 
 #include "agent/agent_config.h" /* AGENT_TOKEN_VAR: one name for the agent token */
 #include "common/fixed.h"
+#include "core/states.h"
 
 #define NOPT {NULL, 0, 0, NULL, NULL}
 #define EM_DASH "\xe2\x80\x94"
@@ -131,6 +132,13 @@ int cli_cmd_host_rm(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, ch
 
 /* ---------- hosts ---------- */
 
+/* Whether a host object of the server's JSON is in the active status. */
+static bool host_is_active(const json_t *h)
+{
+    enum hoststate st;
+    return hoststate_parse(cli_jstr(h, "status"), &st) == 0 && st == HOST_ACTIVE;
+}
+
 /* Tells on stderr what the default (active-only) listing left out, so a host that was just added
  * and is still pending does not seem lost: "1 pending host not shown; use --all". */
 static void note_hidden_hosts(const json_t *hosts)
@@ -143,7 +151,7 @@ static void note_hidden_hosts(const json_t *hosts)
 
     json_array_foreach(hosts, i, h) {
         const char *st = cli_jstr(h, "status");
-        if (strcmp(st, "active") == 0)
+        if (host_is_active(h))
             continue;
         total++;
         for (k = 0; k < nnames && strcmp(names[k], st) != 0; k++)
@@ -194,7 +202,7 @@ int cli_cmd_hosts(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char
         const char *ratekey = json_object_get(h, "effective_rate_per_hour") ? "effective_rate_per_hour"
                                                                             : "cost_per_hour";
 
-        if (!all && strcmp(cli_jstr(h, "status"), "active") != 0)
+        if (!all && !host_is_active(h))
             continue;
         snprintf(st, sizeof st, "[%s]", cli_jstr(h, "status"));
         snprintf(fcell, sizeof fcell, "%sGB free", cli_jvram(h, "free_vram_gb", fb, sizeof fb));

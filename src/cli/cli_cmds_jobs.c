@@ -7,6 +7,7 @@
 
 #include "common/xalloc.h"
 #include "common/fixed.h"
+#include "core/jobstate.h"
 
 #define NOPT {NULL, 0, 0, NULL, NULL}
 
@@ -235,7 +236,8 @@ int cli_cmd_job(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char *
     cli_json_pretty(stdout, job ? job : r.json);
     {
         const char *why = cli_jstr(job, "pending_reason");
-        if (!*why && strcmp(cli_jstr(job, "status"), "queued") == 0)
+        enum jobstate js;
+        if (!*why && jobstate_parse(cli_jstr(job, "status"), &js) == 0 && js == JOB_QUEUED)
             why = cli_jstr(job, "hold_reason");
         if (*why) {
             fflush(stdout);
