@@ -13,7 +13,7 @@ if [ ! -x "$CHROMIUM" ]; then
 fi
 command -v node >/dev/null || { echo "e2e: node is required" >&2; exit 2; }
 
-if [ ! -d node_modules/playwright-core ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@apidevtools/swagger-parser ]; then
   export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
   if [ -f package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
@@ -24,4 +24,4 @@ fi
 
 mkdir -p out
 # Hard wall-clock cap so a hung browser or server can never stall CI (whole run < 2 min).
-exec timeout --kill-after=5 115 node --test --test-reporter=spec --test-timeout=60000 dashboard.test.mjs
+exec timeout --kill-after=5 115 node --test --test-reporter=spec --test-timeout=60000 dashboard.test.mjs docs.test.mjs

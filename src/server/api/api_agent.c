@@ -30,9 +30,8 @@
 static int body_host_job(struct req *r, const char **host_id, struct job *j)
 {
     const char *job_id;
-    if (req_parse_json(r) < 0 || v_str(r, "host_id", true, 1, 64, host_id) < 0 ||
-        v_str(r, "job_id", true, 1, 64, &job_id) < 0)
-        return -1;
+    body_str(r, "host_id", host_id);
+    body_str(r, "job_id", &job_id);
     if (auth_host(r, *host_id) < 0)
         return -1;
     int rc = valid_job_id(job_id) ? store_job_get(g_app->store, job_id, j) : XC_ENOTFOUND;
@@ -204,8 +203,7 @@ void h_lease_release(struct req *r)
     struct job j;
     if (body_host_job(r, &host_id, &j) < 0)
         return;
-    if (v_str(r, "reason", false, 1, 16, &reason) < 0)
-        goto done;
+    body_str(r, "reason", &reason);
     enum jobstate end;
     if (jobstate_parse(reason, &end) < 0 ||
         !(end == JOB_COMPLETED || end == JOB_FAILED || end == JOB_PREEMPTED || end == JOB_CANCELLED)) {
@@ -272,8 +270,7 @@ void h_agent_preempt_request(struct req *r)
     const char *reason = "preempt";
     struct host h;
     struct job j;
-    if (req_parse_json(r) < 0 || v_str(r, "reason", false, 1, 16, &reason) < 0)
-        return;
+    body_str(r, "reason", &reason);
     enum jobstate_stop stop = JOB_STOP_PREEMPT;
     if (jobstate_stop_parse(reason, &stop) < 0 ||
         !(stop == JOB_STOP_PREEMPT || stop == JOB_STOP_CANCEL || stop == JOB_STOP_MINING)) {
@@ -327,8 +324,7 @@ void h_agent_logs(struct req *r)
     struct job j;
     if (body_host_job(r, &host_id, &j) < 0)
         return;
-    if (v_array(r, "lines", true, &lines) < 0)
-        goto done;
+    body_json(r, "lines", &lines);
     if (json_array_size(lines) < 1 || json_array_size(lines) > 500) {
         reply_invalid(r, "body", "lines", json_array_size(lines) ? "too_long" : "too_short", "must hold 1..500 lines");
         goto done;
@@ -389,9 +385,10 @@ void h_agent_telemetry(struct req *r)
     const char *host_id;
     json_t *metrics = NULL;
     int64_t ts = 0;
-    if (req_parse_json(r) < 0 || v_str(r, "host_id", true, 1, 64, &host_id) < 0 ||
-        v_object(r, "metrics", false, &metrics) < 0 ||
-        v_fixed(r, "timestamp", false, 6, 0, false, 100000000000000000LL, &ts) < 0 || auth_host(r, host_id) < 0)
+    body_str(r, "host_id", &host_id);
+    body_json(r, "metrics", &metrics);
+    body_int(r, "timestamp", &ts);
+    if (auth_host(r, host_id) < 0)
         return;
     if (metrics && json_object_size(metrics) > 64) {
         reply_invalid(r, "body", "metrics", "too_long", "at most 64 metric keys");
@@ -439,17 +436,16 @@ void h_telemetry_all(struct req *r)
 void h_mining_alert(struct req *r)
 {
     const char *host_id, *reason, *job_id = NULL, *action = "alert";
-    int64_t gpu;
-    int64_t conf;
-    if (req_parse_json(r) < 0 || v_str(r, "host_id", true, 1, 64, &host_id) < 0 ||
-        v_int(r, "gpu_index", true, 0, 64, &gpu) < 0 || v_fixed(r, "confidence", true, 6, 0, false, 1000000, &conf) < 0 ||
-        v_str(r, "reason", true, 1, 500, &reason) < 0 || v_str(r, "job_id", false, 0, 64, &job_id) < 0 ||
-        v_str(r, "action", false, 1, 16, &action) < 0 || auth_host(r, host_id) < 0)
+    int64_t gpu = 0;
+    int64_t conf = 0;
+    body_str(r, "host_id", &host_id);
+    body_int(r, "gpu_index", &gpu);
+    body_int(r, "confidence", &conf);
+    body_str(r, "reason", &reason);
+    body_str(r, "job_id", &job_id);
+    body_str(r, "action", &action);
+    if (auth_host(r, host_id) < 0)
         return;
-    if (strcmp(action, "alert") != 0 && strcmp(action, "terminated") != 0) {
-        reply_invalid(r, "body", "action", "enum", "must be alert or terminated");
-        return;
-    }
     struct host h;
     if (!valid_host_id(host_id) || store_host_get(g_app->store, host_id, &h) != 0) {
         reply_error(r, 404, "Host %.80s not found", host_id);

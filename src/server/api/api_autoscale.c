@@ -25,22 +25,14 @@ void h_pool_put(struct req *r)
     struct pool_entry p = {0};
     const char *id, *ip, *model, *country = "", *province = "";
     int64_t vram, gpus = 1, cost = 200000;
-    if (req_parse_json(r) < 0 || v_str(r, "host_id", true, 1, 64, &id) < 0)
-        return;
-    if (!valid_host_id(id)) {
-        reply_invalid(r, "body", "host_id", "pattern", "must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
-        return;
-    }
-    if (v_str(r, "ip", true, 1, 64, &ip) < 0 || v_str(r, "gpu_model", true, 1, 128, &model) < 0 ||
-        v_fixed(r, "vram_gb", true, 3, 0, true, 4096 * 1000, &vram) < 0 ||
-        v_int(r, "gpu_count", false, 1, 64, &gpus) < 0 ||
-        v_fixed(r, "cost_per_hour", false, 6, 0, false, 1000 * 1000000LL, &cost) < 0 ||
-        v_str(r, "country", false, 0, 2, &country) < 0 || v_str(r, "province", false, 0, 64, &province) < 0)
-        return;
-    if (!valid_ip_or_unknown(ip)) {
-        reply_invalid(r, "body", "ip", "pattern", "must be an IPv4/IPv6 literal");
-        return;
-    }
+    body_str(r, "host_id", &id);
+    body_str(r, "ip", &ip);
+    body_str(r, "gpu_model", &model);
+    body_int(r, "vram_gb", &vram);
+    body_int(r, "gpu_count", &gpus);
+    body_int(r, "cost_per_hour", &cost);
+    body_str(r, "country", &country);
+    body_str(r, "province", &province);
     struct pool_entry old;
     if (store_pool_get(g_app->store, id, &old) == 0) {
         p.provisioned = old.provisioned;

@@ -23,39 +23,8 @@
 
 #include "common/units.h" /* SEC */
 #define DAY_US (86400 * SEC)
-#define MAX_DEPOSIT_UCAD (100000 * MONEY_ONE)
 
 /* ---- shared helpers (also used by the marketplace and spot routes) ---- */
-
-int bq_ts(struct req *r, const char *name, bool *has, int64_t *out)
-{
-    const char *v = req_query(r, name);
-    *has = false;
-    if (!v)
-        return 0;
-    int64_t us;
-    if (fixed_parse(v, 6, &us) < 0 || us < 0) {
-        reply_invalid(r, "query", name, "type_error", "must be a timestamp in epoch seconds");
-        return -1;
-    }
-    *has = true;
-    *out = us;
-    return 0;
-}
-
-int bq_fixed(struct req *r, const char *name, int scale, bool *has, int64_t *out)
-{
-    const char *v = req_query(r, name);
-    *has = false;
-    if (!v)
-        return 0;
-    if (fixed_parse(v, scale, out) < 0) {
-        reply_invalid(r, "query", name, "type_error", "value is not a valid number");
-        return -1;
-    }
-    *has = true;
-    return 0;
-}
 
 int bpath_customer(struct req *r, int idx, const char **out)
 {
@@ -195,12 +164,13 @@ void h_billing_list(struct req *r)
 {
     struct bill_filter f = {0};
     int64_t limit, offset;
-    if (req_query_int(r, "limit", 1000, 1, 5000, &limit) < 0 || req_query_int(r, "offset", 0, 0, INT32_MAX, &offset) < 0 ||
-        bq_ts(r, "since", &f.has_since, &f.since) < 0 || bq_ts(r, "until", &f.has_until, &f.until) < 0)
-        return;
-    f.job_id = req_query(r, "job_id");
-    f.host_id = req_query(r, "host_id");
-    f.owner = req_query(r, "owner");
+    query_int(r, "limit", &limit);
+    query_int(r, "offset", &offset);
+    f.has_since = query_int(r, "since", &f.since);
+    f.has_until = query_int(r, "until", &f.until);
+    query_str(r, "job_id", &f.job_id);
+    query_str(r, "host_id", &f.host_id);
+    query_str(r, "owner", &f.owner);
     if (r->who.kind == PRINCIPAL_AGENT)
         f.viewer_host = r->who.host_id;
     f.limit = (int)limit;
@@ -223,8 +193,8 @@ void h_billing_list(struct req *r)
 void h_billing_revenue(struct req *r)
 {
     struct bill_filter f = {0};
-    if (bq_ts(r, "since", &f.has_since, &f.since) < 0 || bq_ts(r, "until", &f.has_until, &f.until) < 0)
-        return;
+    f.has_since = query_int(r, "since", &f.since);
+    f.has_until = query_int(r, "until", &f.until);
     struct bill_revenue v;
     int rc = bstore_revenue(g_app->store, &f, &v);
     if (rc < 0) {
@@ -259,18 +229,12 @@ void h_wallet_get(struct req *r)
         reply_ok(r, 200, json_pack("{s:o}", "wallet", bsvc_wallet_view(&w)));
 }
 
-/* Optional profile fields accepted by the deposit and customer routes. Replies on bad input. */
-static int parse_profile(struct req *r, const char **province, const char **name)
+/* Optional profile fields accepted by the deposit and customer routes (declared in routes.c). */
+static void read_profile(struct req *r, const char **province, const char **name)
 {
     *province = *name = NULL;
-    if (v_str(r, "province", false, 0, 8, province) < 0 || v_str(r, "customer_name", false, 0, 200, name) < 0)
-        return -1;
-    if (*province && !tax_is_province(*province)) {
-        reply_invalid(r, "body", "province", "enum",
-                      "must be one of AB, BC, MB, NB, NL, NS, NT, NU, ON, PE, QC, SK, YT");
-        return -1;
-    }
-    return 0;
+    body_str(r, "province", province);
+    body_str(r, "customer_name", name);
 }
 
 static int profile_apply(const char *cust, const char *province, const char *name, int64_t now)
@@ -299,12 +263,13 @@ static int profile_apply(const char *cust, const char *province, const char *nam
 void h_wallet_deposit(struct req *r)
 {
     const char *cust, *desc = "Credit deposit", *ref = NULL, *province, *name;
-    int64_t amount;
-    if (bpath_customer(r, 0, &cust) < 0 || req_parse_json(r) < 0 ||
-        v_fixed(r, "amount_cad", true, 6, 0, true, MAX_DEPOSIT_UCAD, &amount) < 0 ||
-        v_str(r, "description", false, 0, 200, &desc) < 0 || v_str(r, "reference", false, 1, 100, &ref) < 0 ||
-        parse_profile(r, &province, &name) < 0)
+    int64_t amount = 0;
+    if (bpath_customer(r, 0, &cust) < 0)
         return;
+    body_int(r, "amount_cad", &amount);
+    body_str(r, "description", &desc);
+    body_str(r, "reference", &ref);
+    read_profile(r, &province, &name);
     int64_t now = app_now();
     struct wallet_tx t;
     struct wallet w;
@@ -330,10 +295,10 @@ void h_wallet_history(struct req *r)
 {
     const char *cust;
     int64_t limit, since = 0, until = 0;
-    bool hs, hu;
-    if (bpath_customer(r, 0, &cust) < 0 || req_query_int(r, "limit", 50, 1, 500, &limit) < 0 ||
-        bq_ts(r, "since", &hs, &since) < 0 || bq_ts(r, "until", &hu, &until) < 0)
+    if (bpath_customer(r, 0, &cust) < 0)
         return;
+    query_int(r, "limit", &limit);
+    bool hs = query_int(r, "since", &since), hu = query_int(r, "until", &until);
     struct wallet_tx *txs = NULL;
     size_t n = 0;
     int rc = bstore_wallet_tx_list(g_app->store, cust, hs, since, hu, until, (int)limit, &txs, &n);
@@ -369,10 +334,11 @@ void h_customer_get(struct req *r)
 void h_customer_put(struct req *r)
 {
     const char *cust, *province, *name;
-    if (bpath_customer(r, 0, &cust) < 0 || req_parse_json(r) < 0 || parse_profile(r, &province, &name) < 0)
+    if (bpath_customer(r, 0, &cust) < 0)
         return;
-    if (!name && v_str(r, "name", false, 0, 200, &name) < 0)
-        return;
+    read_profile(r, &province, &name);
+    if (!name)
+        body_str(r, "name", &name);
     int rc = tx_begin();
     if (rc == 0) {
         if ((rc = profile_apply(cust, province ? province : NULL, name, app_now())) == 0 && !province && !name)
@@ -392,9 +358,7 @@ void h_customer_put(struct req *r)
 
 static int period_query(struct req *r, int64_t dflt_start, int64_t dflt_end, int64_t *start, int64_t *end)
 {
-    bool hs, he;
-    if (bq_ts(r, "period_start", &hs, start) < 0 || bq_ts(r, "period_end", &he, end) < 0)
-        return -1;
+    bool hs = query_int(r, "period_start", start), he = query_int(r, "period_end", end);
     if (!he)
         *end = dflt_end;
     if (!hs)
@@ -446,18 +410,12 @@ void h_billing_usage(struct req *r)
 
 void h_invoice_preview(struct req *r)
 {
-    const char *cust, *province = req_query(r, "province"), *name = req_query(r, "customer_name");
+    const char *cust, *province = NULL, *name = NULL;
     int64_t now = app_now(), start, end;
     if (bpath_customer(r, 0, &cust) < 0 || period_query(r, bsvc_month_start(now), now, &start, &end) < 0)
         return;
-    if (province && !tax_is_province(province)) {
-        reply_invalid(r, "query", "province", "enum", "must be one of AB, BC, MB, NB, NL, NS, NT, NU, ON, PE, QC, SK, YT");
-        return;
-    }
-    if (name && strlen(name) > 200) {
-        reply_invalid(r, "query", "customer_name", "too_long", "must be at most 200 characters");
-        return;
-    }
+    query_str(r, "province", &province);
+    query_str(r, "customer_name", &name);
     json_t *inv = NULL;
     int rc = bsvc_invoice(cust, start, end, province, name, false, now, &inv);
     if (rc < 0)
@@ -487,8 +445,9 @@ void h_invoice_list(struct req *r)
 {
     const char *cust;
     int64_t limit, now = app_now();
-    if (bpath_customer(r, 0, &cust) < 0 || req_query_int(r, "limit", 12, 1, 60, &limit) < 0)
+    if (bpath_customer(r, 0, &cust) < 0)
         return;
+    query_int(r, "limit", &limit);
     struct bill_filter f = {.owner = cust};
     struct bill_record *recs = NULL;
     struct refund_row *refs = NULL;
@@ -577,11 +536,10 @@ static json_t *refund_view(const struct refund_row *f, bool already)
 void h_billing_refund(struct req *r)
 {
     const char *job_id, *reason = "";
-    int64_t exit_code;
-    if (req_parse_json(r) < 0 || v_str(r, "job_id", true, 1, 64, &job_id) < 0 ||
-        v_int(r, "exit_code", true, INT32_MIN, INT32_MAX, &exit_code) < 0 ||
-        v_str(r, "failure_reason", false, 0, 500, &reason) < 0)
-        return;
+    int64_t exit_code = 0;
+    body_str(r, "job_id", &job_id);
+    body_int(r, "exit_code", &exit_code);
+    body_str(r, "failure_reason", &reason);
     int64_t now = app_now();
     struct bill_record rec;
     struct refund_row f = {0};
@@ -669,7 +627,8 @@ err:
 
 void h_caf_export(struct req *r)
 {
-    const char *cust, *fmt = req_query(r, "format");
+    const char *cust, *fmt = NULL;
+    query_str(r, "format", &fmt);
     int64_t now = app_now(), start, end;
     if (bpath_customer(r, 0, &cust) < 0 || period_query(r, INT64_MIN, now, &start, &end) < 0)
         return;
@@ -764,22 +723,18 @@ out:
 
 void h_attestation(struct req *r)
 {
-    const char *cust = req_query(r, "customer_id");
+    const char *cust = NULL;
     int64_t now = app_now(), start, end;
+    query_str(r, "customer_id", &cust);
     if (period_query(r, INT64_MIN, now, &start, &end) < 0)
         return;
-    if (cust && !bsvc_valid_customer_id(cust)) {
-        reply_invalid(r, "query", "customer_id", "pattern", "must be 1..64 characters of [A-Za-z0-9._-]");
-        return;
-    }
     reply_ok(r, 200, json_pack("{s:o}", "attestation", bsvc_attestation(cust, start, end, now)));
 }
 
 void h_attestation_verify(struct req *r)
 {
-    json_t *att;
-    if (req_parse_json(r) < 0 || v_object(r, "attestation", true, &att) < 0)
-        return;
+    json_t *att = NULL;
+    body_json(r, "attestation", &att);
     reply_ok(r, 200, json_pack("{s:b}", "valid", bsvc_attestation_valid(att)));
 }
 
@@ -804,12 +759,14 @@ void h_pricing_estimate(struct req *r)
     const char *model = "RTX 4090", *trust = NULL, *tier = "free";
     int64_t hours = 1000000, gpus = 1;
     bool spot = false, sov = false, canadian = true;
-    if (req_parse_json(r) < 0 || v_str(r, "gpu_model", false, 0, 128, &model) < 0 ||
-        v_fixed(r, "duration_hours", false, 6, 0, true, INT64_C(8760) * 1000000, &hours) < 0 ||
-        v_int(r, "num_gpus", false, 1, 64, &gpus) < 0 || v_bool(r, "spot", false, &spot) < 0 ||
-        v_str(r, "trust_tier", false, 0, 32, &trust) < 0 || v_bool(r, "sovereignty", false, &sov) < 0 ||
-        v_bool(r, "is_canadian", false, &canadian) < 0 || v_str(r, "tier", false, 0, 32, &tier) < 0)
-        return;
+    body_str(r, "gpu_model", &model);
+    body_int(r, "duration_hours", &hours);
+    body_int(r, "num_gpus", &gpus);
+    body_bool(r, "spot", &spot);
+    body_str(r, "trust_tier", &trust);
+    body_bool(r, "sovereignty", &sov);
+    body_bool(r, "is_canadian", &canadian);
+    body_str(r, "tier", &tier);
     enum jobstate_trust tt = sov ? JOB_TRUST_SOVEREIGNTY : JOB_TRUST_COMMUNITY;
     if (trust && jobstate_trust_parse(trust, &tt) < 0) {
         reply_invalid(r, "body", "trust_tier", "enum", "must be one of community, residency, sovereignty, regulated");

@@ -18,7 +18,6 @@
 #include "server/api/views.h"
 
 #include "common/units.h" /* SEC */
-#define MAX_VRAM_MGB (4096 * VRAM_ONE)
 
 static void sse_host_update(const struct host *h)
 {
@@ -77,52 +76,31 @@ static const char *const corp_fields[4] = {"corporation_name", "business_number"
 static int parse_host_body(struct req *r, struct host_body *b)
 {
     memset(b, 0, sizeof *b);
-    int rc;
-    if (v_str(r, "host_id", true, 1, 64, &b->host_id) < 0)
-        return -1;
-    if (!valid_host_id(b->host_id)) {
-        reply_invalid(r, "body", "host_id", "pattern", "must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
-        return -1;
-    }
-    if (v_str(r, "ip", true, 1, 64, &b->ip) < 0)
-        return -1;
-    if (!valid_ip_or_unknown(b->ip)) {
-        reply_invalid(r, "body", "ip", "pattern", "must be an IPv4/IPv6 literal or \"unknown\"");
-        return -1;
-    }
-    if (v_str(r, "gpu_model", true, 1, 128, &b->gpu_model) < 0 ||
-        v_fixed(r, "total_vram_gb", true, 3, 0, true, MAX_VRAM_MGB, &b->total) < 0 ||
-        v_fixed(r, "free_vram_gb", true, 3, 0, false, MAX_VRAM_MGB, &b->free_) < 0)
-        return -1;
+    body_str(r, "host_id", &b->host_id);
+    body_str(r, "ip", &b->ip);
+    body_str(r, "gpu_model", &b->gpu_model);
+    body_int(r, "total_vram_gb", &b->total);
+    body_int(r, "free_vram_gb", &b->free_);
     if (b->free_ > b->total) {
         reply_invalid(r, "body", "free_vram_gb", "less_equal", "must not exceed total_vram_gb");
         return -1;
     }
-    if ((rc = v_int(r, "gpu_count", false, 1, 64, &b->gpu_count)) < 0)
-        return -1;
-    b->has_gpu_count = rc;
-    if ((rc = v_fixed(r, "cost_per_hour", false, 6, 0, false, 1000 * 1000000LL, &b->cost)) < 0)
-        return -1;
-    b->has_cost = rc;
-    if ((rc = v_str(r, "country", false, 0, 2, &b->country)) < 0)
-        return -1;
-    b->has_country = rc;
+    b->has_gpu_count = body_int(r, "gpu_count", &b->gpu_count);
+    b->has_cost = body_int(r, "cost_per_hour", &b->cost);
+    b->has_country = body_str(r, "country", &b->country);
     if (b->has_country && strlen(b->country) != 0 && strlen(b->country) != 2) {
         reply_invalid(r, "body", "country", "pattern", "must be a 2-letter country code");
         return -1;
     }
-    if ((rc = v_str(r, "province", false, 0, 64, &b->province)) < 0)
-        return -1;
-    b->has_province = rc;
-    if (v_object(r, "versions", false, &b->versions) < 0 || v_array(r, "runtimes", false, &b->runtimes) < 0)
-        return -1;
+    b->has_province = body_str(r, "province", &b->province);
+    body_json(r, "versions", &b->versions);
+    body_json(r, "runtimes", &b->runtimes);
     if (b->versions && check_versions(r, b->versions) < 0)
         return -1;
     if (b->runtimes && check_runtimes(r, b->runtimes) < 0)
         return -1;
     for (int i = 0; i < 4; i++)
-        if (v_str(r, corp_fields[i], false, 0, 200, &b->corp[i]) < 0)
-            return -1;
+        body_str(r, corp_fields[i], &b->corp[i]);
     return 0;
 }
 
@@ -158,7 +136,7 @@ static int apply_location(struct req *r, struct host *h, const struct host_body 
 void h_host_put(struct req *r)
 {
     struct host_body b;
-    if (req_parse_json(r) < 0 || parse_host_body(r, &b) < 0)
+    if (parse_host_body(r, &b) < 0)
         return;
     if (r->who.kind == PRINCIPAL_AGENT && auth_host(r, b.host_id) < 0)
         return;
@@ -398,11 +376,11 @@ void h_hosts_list(struct req *r)
     struct host_page pg = {0};
     int64_t limit;
     char after[65];
-    if (req_query_bool(r, "active_only", true, &pg.active_only) < 0 ||
-        req_query_int(r, "limit", HOST_PAGE_MAX, 1, HOST_PAGE_MAX, &limit) < 0)
-        return;
+    const char *cursor = NULL;
+    query_bool(r, "active_only", &pg.active_only);
+    query_int(r, "limit", &limit);
+    query_str(r, "cursor", &cursor);
     pg.limit = (int)limit;
-    const char *cursor = req_query(r, "cursor");
     if (cursor) {
         char *dot = NULL;
         long long at = strtoll(cursor, &dot, 10);
@@ -450,11 +428,11 @@ void h_hosts_check(struct req *r)
 
 void h_agent_versions(struct req *r)
 {
-    const char *id;
-    json_t *versions, *runtimes = NULL;
-    if (req_parse_json(r) < 0 || v_str(r, "host_id", true, 1, 64, &id) < 0 ||
-        v_object(r, "versions", true, &versions) < 0 || v_array(r, "runtimes", false, &runtimes) < 0)
-        return;
+    const char *id = "";
+    json_t *versions = NULL, *runtimes = NULL;
+    body_str(r, "host_id", &id);
+    body_json(r, "versions", &versions);
+    body_json(r, "runtimes", &runtimes);
     if (runtimes && check_runtimes(r, runtimes) < 0)
         return;
     if (check_versions(r, versions) < 0)

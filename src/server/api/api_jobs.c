@@ -43,16 +43,14 @@ void h_jobs_list(struct req *r)
     struct job_filter f = {0};
     int64_t limit, offset;
     char after[65];
-    const char *status = req_query(r, "status");
-    f.has_status = status != NULL;
-    if (status && jobstate_parse(status, &f.status) < 0) {
-        reply_invalid(r, "query", "status", "enum",
-                      "must be one of queued, assigned, leased, running, completed, failed, preempted, cancelled");
-        return;
-    }
-    if (req_query_int(r, "limit", 1000, 1, 5000, &limit) < 0 || req_query_int(r, "offset", 0, 0, INT32_MAX, &offset) < 0)
-        return;
-    const char *cursor = req_query(r, "cursor");
+    const char *status = NULL;
+    f.has_status = query_str(r, "status", &status); /* one of the declared states (routes.c) */
+    if (f.has_status)
+        jobstate_parse(status, &f.status);
+    const char *cursor = NULL;
+    query_int(r, "limit", &limit);
+    query_int(r, "offset", &offset);
+    query_str(r, "cursor", &cursor);
     if (cursor && offset > 0) {
         reply_invalid(r, "query", "offset", "exclusive", "use either cursor or offset, not both");
         return;
@@ -61,8 +59,8 @@ void h_jobs_list(struct req *r)
         return;
     f.limit = (int)limit;
     f.offset = (int)offset;
-    f.host_id = req_query(r, "host_id");
-    f.owner = req_query(r, "owner");
+    query_str(r, "host_id", &f.host_id);
+    query_str(r, "owner", &f.owner);
     if (r->who.kind == PRINCIPAL_AGENT)
         f.host_id = r->who.host_id;
     struct job *jobs = NULL;
@@ -100,12 +98,10 @@ void h_job_patch(struct req *r)
 {
     const char *status, *host_id = NULL, *reason = NULL;
     int64_t exit_code = 0;
-    int has_exit;
-    if (req_parse_json(r) < 0 || v_str(r, "status", true, 1, 64, &status) < 0 ||
-        v_str(r, "host_id", false, 0, 64, &host_id) < 0 ||
-        (has_exit = v_int(r, "exit_code", false, INT32_MIN, INT32_MAX, &exit_code)) < 0 ||
-        v_str(r, "failure_reason", false, 0, 500, &reason) < 0)
-        return;
+    body_str(r, "status", &status);
+    body_str(r, "host_id", &host_id);
+    bool has_exit = body_int(r, "exit_code", &exit_code);
+    body_str(r, "failure_reason", &reason);
     struct job j;
     if (jobs_load_any(r, 0, &j) < 0)
         return;
@@ -118,7 +114,7 @@ void h_job_patch(struct req *r)
         job_free(&j);
         return;
     }
-    struct trans_opts o = {.has_exit_code = has_exit == 1, .exit_code = (int)exit_code, .reason = reason};
+    struct trans_opts o = {.has_exit_code = has_exit, .exit_code = (int)exit_code, .reason = reason};
     jobs_apply_transition(r, &j, to, host_id, &o);
     job_free(&j);
 }
@@ -151,7 +147,8 @@ void h_job_logs(struct req *r)
 {
     int64_t limit, total = 0;
     struct job j;
-    if (req_query_int(r, "limit", 100, 1, 500, &limit) < 0 || jobs_load_visible(r, 0, &j) < 0)
+    query_int(r, "limit", &limit);
+    if (jobs_load_visible(r, 0, &j) < 0)
         return;
     struct log_ctx c = {json_array(), false, j.job_id};
     int rc = store_job_logs(g_app->store, j.job_id, (int)limit, log_line, &c, &total);

@@ -17,19 +17,16 @@
 #include "server/http/validate.h"
 #include "store/billing_store.h"
 
-#define MAX_PRICE_UCAD (1000 * MONEY_ONE)
-#define MAX_VRAM_MGB (4096 * VRAM_ONE)
 
 void h_market_list(struct req *r)
 {
     const char *host_id, *model = NULL, *desc = "";
     int64_t price, vram = 0;
-    int hv;
-    if (req_parse_json(r) < 0 || v_str(r, "host_id", true, 1, 64, &host_id) < 0 ||
-        v_fixed(r, "price_per_hour", true, 6, 0, true, MAX_PRICE_UCAD, &price) < 0 ||
-        v_str(r, "gpu_model", false, 1, 128, &model) < 0 || (hv = v_fixed(r, "vram_gb", false, 3, 0, true, MAX_VRAM_MGB, &vram)) < 0 ||
-        v_str(r, "description", false, 0, 500, &desc) < 0)
-        return;
+    body_str(r, "host_id", &host_id);
+    body_int(r, "price_per_hour", &price);
+    body_str(r, "gpu_model", &model);
+    bool hv = body_int(r, "vram_gb", &vram);
+    body_str(r, "description", &desc);
     struct host h;
     int rc = valid_host_id(host_id) ? store_host_get(g_app->store, host_id, &h) : XC_ENOTFOUND;
     if (rc == XC_ENOTFOUND) {
@@ -150,8 +147,7 @@ static void free_items(struct market_item *it, size_t n)
 void h_market_browse(struct req *r)
 {
     bool active_only;
-    if (req_query_bool(r, "active_only", true, &active_only) < 0)
-        return;
+    query_bool(r, "active_only", &active_only);
     struct market_item *it;
     size_t n;
     int rc = load_items(active_only, &it, &n);
@@ -195,13 +191,15 @@ static int item_cmp(const void *pa, const void *pb)
 
 void h_market_search(struct req *r)
 {
-    const char *model = req_query(r, "gpu_model"), *prov = req_query(r, "province"),
-               *country = req_query(r, "country"), *sort = req_query(r, "sort_by");
+    const char *model = NULL, *prov = NULL, *country = NULL, *sort = NULL;
     int64_t min_vram = 0, max_price = 0, min_rep = 0, limit;
-    bool h_vram, h_price, h_rep;
-    if (bq_fixed(r, "min_vram", 3, &h_vram, &min_vram) < 0 || bq_fixed(r, "max_price", 6, &h_price, &max_price) < 0 ||
-        bq_fixed(r, "min_reputation", 1, &h_rep, &min_rep) < 0 || req_query_int(r, "limit", 50, 1, 500, &limit) < 0)
-        return;
+    query_str(r, "gpu_model", &model);
+    query_str(r, "province", &prov);
+    query_str(r, "country", &country);
+    query_str(r, "sort_by", &sort);
+    bool h_vram = query_int(r, "min_vram", &min_vram), h_price = query_int(r, "max_price", &max_price),
+         h_rep = query_int(r, "min_reputation", &min_rep);
+    query_int(r, "limit", &limit);
     enum sort_key key = SORT_PRICE;
     if (!sort || strcmp(sort, "price") == 0)
         key = SORT_PRICE;

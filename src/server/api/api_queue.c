@@ -40,8 +40,7 @@ static json_t *list_or_empty(json_t *report, const char *key)
 void h_failover(struct req *r)
 {
     const char *host_id = NULL;
-    if (req_parse_json(r) < 0 || v_str(r, "host_id", false, 1, 64, &host_id) < 0)
-        return;
+    body_str(r, "host_id", &host_id);
     int rc;
     if (host_id) {
         struct host h;
@@ -85,9 +84,8 @@ void h_canada_get(struct req *r)
 
 void h_canada_put(struct req *r)
 {
-    bool on;
-    if (req_parse_json(r) < 0 || v_bool(r, "enabled", true, &on) < 0)
-        return;
+    bool on = false;
+    body_bool(r, "enabled", &on);
     int rc = tx_begin();
     if (rc == 0)
         rc = store_setting_set(g_app->store, "canada_only", on ? "true" : "false") == 0 ? tx_commit() : (tx_rollback(), XC_EDB);

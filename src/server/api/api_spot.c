@@ -28,8 +28,8 @@ void h_spot_prices(struct req *r)
 {
     bool history;
     int64_t limit;
-    if (req_query_bool(r, "history", false, &history) < 0 || req_query_int(r, "limit", 100, 1, 1000, &limit) < 0)
-        return;
+    query_bool(r, "history", &history);
+    query_int(r, "limit", &limit);
     struct spot_entry *es = NULL;
     size_t n = 0;
     int rc = bstore_spot_latest_all(g_app->store, &es, &n);

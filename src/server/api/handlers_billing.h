@@ -44,13 +44,9 @@ void h_spot_update(struct req *r);
 void h_spot_job(struct req *r);
 void h_spot_cycle(struct req *r);
 
-/* Helpers shared by the three route files (api_billing.c). Each replies 422 itself and returns
- * -1 on a bad value. */
-/* Optional epoch-seconds query parameter as µs (*has = present). */
-int bq_ts(struct req *r, const char *name, bool *has, int64_t *out);
-/* Optional decimal query parameter with `scale` fixed decimals. */
-int bq_fixed(struct req *r, const char *name, int scale, bool *has, int64_t *out);
-/* Path parameter idx as a customer id. */
+/* Helpers shared by the three route files (api_billing.c). Query and body values are declared
+ * in the route table and read with query_* / body_* (validate.h). */
+/* Path parameter idx as a customer id; replies 422 and returns -1 otherwise. */
 int bpath_customer(struct req *r, int idx, const char **out);
 /* The job's latest billing record, creating any missing one for a finished attempt (its own
  * transaction): 0 with *already = nothing was created now, 1 when the job has no finished

@@ -16,15 +16,11 @@
 #include "server/http/validate.h"
 #include "server/api/views.h"
 
-#define MAX_VRAM_MGB (4096 * VRAM_ONE)
-#define MAX_BID_UCAD (1000 * MONEY_ONE)
 
 static int parse_command(struct req *r, struct job *j)
 {
     json_t *cmd = NULL;
-    if (v_array(r, "command", false, &cmd) < 0)
-        return -1;
-    if (!cmd)
+    if (!body_json(r, "command", &cmd))
         return 0;
     if (json_array_size(cmd) > 64) {
         reply_invalid(r, "body", "command", "too_long", "at most 64 arguments");
@@ -47,9 +43,7 @@ static int parse_command(struct req *r, struct job *j)
 static int parse_environment(struct req *r, struct job *j)
 {
     json_t *env = NULL;
-    if (v_object(r, "environment", false, &env) < 0)
-        return -1;
-    if (!env)
+    if (!body_json(r, "environment", &env))
         return 0;
     if (json_object_size(env) > 64) {
         reply_invalid(r, "body", "environment", "too_long", "at most 64 variables");
@@ -94,9 +88,9 @@ static bool nfs_server_allowed(const char *server)
 static int parse_nfs(struct req *r, struct job *j)
 {
     const char *server = NULL, *path = NULL, *mount = NULL;
-    if (v_str(r, "nfs_server", false, 0, 255, &server) < 0 || v_str(r, "nfs_path", false, 0, 512, &path) < 0 ||
-        v_str(r, "nfs_mount_point", false, 0, 512, &mount) < 0)
-        return -1;
+    body_str(r, "nfs_server", &server);
+    body_str(r, "nfs_path", &path);
+    body_str(r, "nfs_mount_point", &mount);
     if (server && *server) {
         if (!nfs_server_allowed(server)) {
             reply_invalid(r, "body", "nfs_server", "enum", "nfs_server is not allowed");
@@ -127,22 +121,17 @@ static int parse_nfs(struct req *r, struct job *j)
  * returns -1 on bad input. */
 static int parse_job_body(struct req *r, struct job *j, bool spot)
 {
-    const char *name, *tier = NULL, *trust = NULL, *image = NULL;
-    int64_t vram, prio = 0, gpus = 1, hours, bid = 0;
-    int rc;
-    if (v_str(r, "name", true, 1, 128, &name) < 0)
-        return -1;
-    if (!valid_job_name(name)) {
-        reply_invalid(r, "body", "name", "pattern", "must match ^[A-Za-z0-9][A-Za-z0-9._:/@ -]{0,127}$");
-        return -1;
-    }
-    if (v_fixed(r, "vram_needed_gb", true, 3, 0, true, MAX_VRAM_MGB, &vram) < 0 ||
-        v_int(r, "priority", false, 0, 10, &prio) < 0 || v_str(r, "tier", false, 0, 32, &tier) < 0 ||
-        v_str(r, "trust_tier", false, 0, 32, &trust) < 0 || v_int(r, "num_gpus", false, 1, 64, &gpus) < 0 ||
-        v_str(r, "image", false, 0, 255, &image) < 0)
-        return -1;
-    if (spot && v_fixed(r, "max_bid", true, 6, 0, true, MAX_BID_UCAD, &bid) < 0)
-        return -1;
+    const char *name = "", *tier = NULL, *trust = NULL, *image = NULL;
+    int64_t vram = 0, prio = 0, gpus = 1, hours, bid = 0;
+    body_str(r, "name", &name);
+    body_int(r, "vram_needed_gb", &vram);
+    body_int(r, "priority", &prio);
+    body_str(r, "tier", &tier);
+    body_str(r, "trust_tier", &trust);
+    body_int(r, "num_gpus", &gpus);
+    body_str(r, "image", &image);
+    if (spot)
+        body_int(r, "max_bid", &bid);
     if (spot)
         tier = NULL, prio = 0;
     enum jobstate_tier t;
@@ -154,29 +143,16 @@ static int parse_job_body(struct req *r, struct job *j, bool spot)
                                : "must be one of community, residency, sovereignty, regulated");
         return -1;
     }
-    if (image && *image && !valid_image_ref(image)) {
-        reply_invalid(r, "body", "image", "pattern", "must be a Docker image reference (e.g. nvcr.io/nvidia/pytorch:24.01-py3)");
-        return -1;
-    }
     if (parse_command(r, j) < 0 || parse_environment(r, j) < 0 || parse_nfs(r, j) < 0)
         return -1;
-    if ((rc = v_fixed(r, "max_duration_hours", false, 5, 0, true, 720 * 100000LL, &hours)) < 0)
-        return -1;
-    if (rc) {
+    if (body_int(r, "max_duration_hours", &hours)) {
         j->has_max_duration = true;
         j->max_duration_ms = hours * 36;
     }
     /* The operator may submit on behalf of a customer (the job is then billed to that wallet). */
     const char *owner = NULL;
-    if (v_str(r, "owner", false, 0, 64, &owner) < 0)
-        return -1;
-    if (owner && *owner) {
-        if (strncmp(owner, "cust-", 5) != 0 || !valid_job_id(owner + 5)) {
-            reply_invalid(r, "body", "owner", "pattern", "must be a customer id: cust- followed by 32 hex characters");
-            return -1;
-        }
+    if (body_str(r, "owner", &owner) && *owner)
         snprintf(j->owner, sizeof j->owner, "%s", owner);
-    }
     snprintf(j->name, sizeof j->name, "%s", name);
     j->vram_mgb = vram;
     j->num_gpus = (int)gpus;
@@ -198,8 +174,6 @@ static void submit(struct req *r, bool spot)
         reply_error(r, 403, "Agents cannot submit jobs");
         return;
     }
-    if (req_parse_json(r) < 0)
-        return;
     struct job j;
     job_init(&j);
     if (parse_job_body(r, &j, spot) < 0)

@@ -148,12 +148,12 @@ static const struct field b_deposit[] = {
     F_FIXED("amount_cad", 6, 0, INT64_C(100000) * 1000000, .required = true, .min_excl = true),
     F_STR("description", 0, 200),
     F_STR("reference", 1, 100, .doc = "idempotency reference"),
-    F_STR("province", 0, 8, .doc = "AB BC MB NB NL NS NT NU ON PE QC SK YT"),
+    F_STR("province", 0, 8, .enums = provinces, .nocase = true),
     F_STR("customer_name", 0, 200),
     F_END};
 static const struct field q_wallet_history[] = {F_INT("limit", 1, 500, .dflt = 50), F_TS("since"), F_TS("until"), F_END};
 static const struct field b_customer[] = {
-    F_STR("province", 0, 8, .doc = "AB BC MB NB NL NS NT NU ON PE QC SK YT"),
+    F_STR("province", 0, 8, .enums = provinces, .nocase = true),
     F_STR("customer_name", 0, 200),
     F_STR("name", 0, 200, .doc = "alias of customer_name"),
     F_END};
@@ -168,7 +168,7 @@ static const struct field b_refund[] = {
     F_END};
 static const struct field q_caf[] = {
     PERIOD_FIELDS, F_STR("format", 0, 8, .enums = caf_formats, .msg = "must be json or csv"), F_END};
-static const struct field q_attestation[] = {PERIOD_FIELDS, F_STR("customer_id", 0, 64, .pattern = &PAT_CUSTOMER_ID), F_END};
+static const struct field q_attestation[] = {PERIOD_FIELDS, F_STR("customer_id", 1, 64, .pattern = &PAT_CUSTOMER_ID), F_END};
 static const struct field b_attestation_verify[] = {F_OBJ("attestation", .required = true), F_END};
 static const struct field b_estimate[] = {
     F_STR("gpu_model", 0, 128, .doc = "RTX 4090 when absent"),
