@@ -321,6 +321,20 @@ static int place_check(char *country, char *province, struct acct_result *res)
     return outcome(res, ACCT_OK);
 }
 
+/* Copies src into dst (n bytes), cutting at a UTF-8 character boundary when it is too long
+ * (a 100-character name may exceed the billing profile's 200 bytes). */
+static void copy_cut(char *dst, size_t n, const char *src)
+{
+    size_t len = strlen(src);
+    if (len >= n) {
+        len = n - 1;
+        while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
+            len--;
+    }
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
 /* Copies s into a fixed field; false when it does not fit. */
 static bool fits(char *dst, size_t n, const char *s)
 {
@@ -529,7 +543,7 @@ int accounts_register(const struct acct_register_in *in, int64_t now, struct acc
     struct customer c = {0};
     struct wallet w;
     snprintf(c.customer_id, sizeof c.customer_id, "%s", u.customer_id);
-    snprintf(c.name, sizeof c.name, "%s", u.name);
+    copy_cut(c.name, sizeof c.name, u.name);
     snprintf(c.province, sizeof c.province, "%s", u.province);
     c.created_at = c.updated_at = now;
     if (rc == 0)
@@ -654,7 +668,7 @@ static int customer_sync(const struct acct_user *u, int64_t now)
     } else if (rc < 0) {
         return rc;
     }
-    snprintf(c.name, sizeof c.name, "%s", u->name);
+    copy_cut(c.name, sizeof c.name, u->name);
     snprintf(c.province, sizeof c.province, "%s", u->province);
     c.updated_at = now;
     return bstore_customer_put(S(), &c);
