@@ -17,6 +17,10 @@
 #include "common/log.h"
 #include "server/http/routes.h"
 
+/* Body-field readers behind the declared checks. Each returns 1 when the field was present and
+ * valid (value stored), 0 when absent or null (out untouched), and -1 after replying 422. A
+ * required field that is absent replies 422 "missing" and returns -1. */
+
 static json_t *field_value(struct req *r, const char *field)
 {
     json_t *v = json_object_get(r->json, field);
@@ -29,7 +33,7 @@ static int missing(struct req *r, const char *field)
     return -1;
 }
 
-int v_str(struct req *r, const char *field, bool required, size_t min, size_t max, const char **out)
+static int v_str(struct req *r, const char *field, bool required, size_t min, size_t max, const char **out)
 {
     json_t *v = field_value(r, field);
     if (!v)
@@ -55,7 +59,7 @@ int v_str(struct req *r, const char *field, bool required, size_t min, size_t ma
     return 1;
 }
 
-int v_fixed(struct req *r, const char *field, bool required, int scale, int64_t min, bool min_excl, int64_t max,
+static int v_fixed(struct req *r, const char *field, bool required, int scale, int64_t min, bool min_excl, int64_t max,
             int64_t *out)
 {
     json_t *v = field_value(r, field);
@@ -93,7 +97,7 @@ int v_fixed(struct req *r, const char *field, bool required, int scale, int64_t 
     return 1;
 }
 
-int v_int(struct req *r, const char *field, bool required, int64_t min, int64_t max, int64_t *out)
+static int v_int(struct req *r, const char *field, bool required, int64_t min, int64_t max, int64_t *out)
 {
     json_t *v = field_value(r, field);
     if (!v)
@@ -115,7 +119,7 @@ int v_int(struct req *r, const char *field, bool required, int64_t min, int64_t 
     return 1;
 }
 
-int v_bool(struct req *r, const char *field, bool required, bool *out)
+static int v_bool(struct req *r, const char *field, bool required, bool *out)
 {
     json_t *v = field_value(r, field);
     if (!v)
@@ -141,12 +145,12 @@ static int v_typed(struct req *r, const char *field, bool required, json_t **out
     return 1;
 }
 
-int v_object(struct req *r, const char *field, bool required, json_t **out)
+static int v_object(struct req *r, const char *field, bool required, json_t **out)
 {
     return v_typed(r, field, required, out, true);
 }
 
-int v_array(struct req *r, const char *field, bool required, json_t **out)
+static int v_array(struct req *r, const char *field, bool required, json_t **out)
 {
     return v_typed(r, field, required, out, false);
 }
