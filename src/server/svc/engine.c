@@ -300,7 +300,7 @@ out:
 
 /* ---- queue pass ---- */
 
-static void fill_sched_host(struct sched_host *sh, const struct host *h)
+void engine_sched_host(struct sched_host *sh, const struct host *h)
 {
     memset(sh, 0, sizeof *sh);
     sh->host_id = h->host_id;
@@ -394,7 +394,7 @@ static int pass_plan(struct pass *p, bool canada, int64_t now)
         return 0;
     p->sh = xcalloc(p->nh + 1, sizeof *p->sh);
     for (size_t i = 0; i < p->nh; i++)
-        fill_sched_host(&p->sh[i], &p->hosts[i]);
+        engine_sched_host(&p->sh[i], &p->hosts[i]);
     p->sj = xcalloc(p->nj, sizeof *p->sj);
     p->avoid_holders = xcalloc(p->nj, sizeof *p->avoid_holders);
     p->avoids = xcalloc(p->nj, sizeof *p->avoids);

@@ -25,6 +25,11 @@ struct trans_opts {
  * events. In a transaction. Failed jobs with a retryable class are requeued here (§10.1). */
 int engine_transition(struct job *j, enum jobstate to, const char *actor, const struct trans_opts *o);
 
+/* The scheduler's view of a host (domain §6 inputs: state, capacity, effective and spot rate,
+ * trust). hosts' strings are borrowed. */
+struct sched_host;
+void engine_sched_host(struct sched_host *sh, const struct host *h);
+
 /* One standard queue pass; canada forces the Canada filter. Appends {"job","job_id","host"
  * (, "country")} to assigned. Own transaction. */
 int engine_queue_pass(bool canada, json_t *assigned);
