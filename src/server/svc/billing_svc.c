@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "common/fixed.h"
+#include "core/attest.h"
 #include "core/hashchain.h"
 #include "core/invoice.h"
 #include "core/jobstate.h"
@@ -1167,45 +1168,6 @@ int bsvc_invoice_issue_due(int64_t now)
 
 /* ---- attestation ---- */
 
-static void att_key(unsigned char key[32])
-{
-    unsigned int len = 32;
-    static const char label[] = "xcelsior/attestation/v1";
-    HMAC(EVP_sha256(), g_app->cfg.secret_key, (int)strlen(g_app->cfg.secret_key), (const unsigned char *)label,
-         sizeof label - 1, key, &len);
-}
-
-static const char *const ATT_TS_FIELDS[] = {"period_start", "period_end", "attested_at", "valid_until"};
-
-/* Hex HMAC over the canonical form: signature removed, timestamps as integer µs. */
-static int att_sign(const json_t *att, char out[65])
-{
-    json_t *c = json_deep_copy(att);
-    json_object_del(c, "signature");
-    for (size_t i = 0; i < sizeof ATT_TS_FIELDS / sizeof ATT_TS_FIELDS[0]; i++) {
-        json_t *v = json_object_get(c, ATT_TS_FIELDS[i]);
-        int64_t us = 0;
-        if (json_is_real(v))
-            fixed_from_double(json_real_value(v), 6, &us);
-        else if (json_is_integer(v))
-            us = json_integer_value(v) * SEC;
-        if (v)
-            json_object_set_new(c, ATT_TS_FIELDS[i], json_integer(us));
-    }
-    char *canon = NULL;
-    int rc = hashchain_canonical(c, &canon);
-    json_decref(c);
-    if (rc < 0)
-        return -1;
-    unsigned char key[32], mac[32];
-    unsigned int len = 32;
-    att_key(key);
-    HMAC(EVP_sha256(), key, 32, (const unsigned char *)canon, strlen(canon), mac, &len);
-    free(canon);
-    hex_encode(mac, sizeof mac, out);
-    return 0;
-}
-
 json_t *bsvc_attestation(const char *customer_id, int64_t period_start, int64_t period_end, int64_t now)
 {
     bool canada = true;
@@ -1258,7 +1220,7 @@ json_t *bsvc_attestation(const char *customer_id, int64_t period_start, int64_t 
     free(text);
     char sig[65] = "";
     if (seen) {
-        att_sign(seen, sig);
+        attest_sign(g_app->cfg.secret_key, seen, sig);
         json_decref(seen);
     }
     json_object_set_new(a, "signature", json_string(sig));
@@ -1267,11 +1229,7 @@ json_t *bsvc_attestation(const char *customer_id, int64_t period_start, int64_t 
 
 bool bsvc_attestation_valid(const json_t *att)
 {
-    const char *sig = json_string_value(json_object_get(att, "signature"));
-    char want[65];
-    if (!sig || att_sign(att, want) < 0)
-        return false;
-    return strlen(sig) == 64 && CRYPTO_memcmp(sig, want, 64) == 0;
+    return attest_verify(g_app->cfg.secret_key, att);
 }
 
 int billing_effective_rate(const struct host *h, int64_t *rate, bool *listed)
