@@ -27,6 +27,7 @@
 #include "core/money.h"
 #include "core/pricing.h"
 #include "core/states.h"
+#include "core/settle.h"
 #include "core/tax.h"
 #include "server/app.h"
 #include "server/svc/job_stops.h"
@@ -511,40 +512,30 @@ int bsvc_bill_attempt(const struct job *j, const struct bill_run *run, int64_t n
     r.started_at = run->started_at;
     r.completed_at = run->ended_at ? run->ended_at : now;
     r.duration_us = r.completed_at > r.started_at ? r.completed_at - r.started_at : 0;
-    if ((rc = money_effective_rate(&mr, &r.effective_rate)) < 0 ||
-        (rc = money_gpu_hours_e6(r.duration_us, r.num_gpus, &r.gpu_hours_e6)) < 0 ||
-        (rc = money_meter(&mr, r.duration_us, &r.metered_cost)) < 0) {
-        rc = XC_EINVAL;
-        goto out;
-    }
     r.final_status = run->has_final_status ? run->final_status : j->status;
     if (r.final_status == JOB_FAILED)
         snprintf(r.failure_class, sizeof r.failure_class, "%s", j->failure_class);
     /* An attempt lost with its host (host_lost, 100 % refund class) is not billed. */
-    bool host_lost = strcmp(r.failure_class, "host_lost") == 0;
-    int64_t held = 0;
-    bool have_hold = false;
-    if (j->owner[0]) {
-        int cnt = 0;
-        if ((rc = bstore_holds_open(g_app->store, j->job_id, &held, &cnt)) < 0)
-            goto out;
-        have_hold = cnt > 0;
-    }
-    if (host_lost)
-        r.cost = 0;
-    else if (j->owner[0])
-        r.cost = r.metered_cost < held ? r.metered_cost : held;
-    else
-        r.cost = r.metered_cost;
-    r.uncollected = host_lost ? 0 : r.metered_cost - r.cost;
-    r.platform_cut_ppm = c->platform_cut_ppm;
-    money_split sp;
-    if ((rc = money_platform_split(r.cost, c->platform_cut_ppm, &sp)) < 0) {
-        rc = XC_EINVAL;
+    struct settle_in si = {.rate = mr,
+                           .duration_us = r.duration_us,
+                           .escrowed = j->owner[0] != '\0',
+                           .host_lost = strcmp(r.failure_class, "host_lost") == 0,
+                           .platform_cut_ppm = c->platform_cut_ppm};
+    int cnt = 0;
+    if (si.escrowed && (rc = bstore_holds_open(g_app->store, j->job_id, &si.held, &cnt)) < 0)
         goto out;
-    }
-    r.platform_fee = sp.platform_fee;
-    r.host_payout = sp.host_payout;
+    bool have_hold = cnt > 0;
+    struct settle_out so;
+    if ((rc = settle_attempt(&si, &so)) < 0)
+        goto out;
+    r.effective_rate = so.effective_rate;
+    r.gpu_hours_e6 = so.gpu_hours_e6;
+    r.metered_cost = so.metered_cost;
+    r.cost = so.cost;
+    r.uncollected = so.uncollected;
+    r.platform_cut_ppm = c->platform_cut_ppm;
+    r.platform_fee = so.platform_fee;
+    r.host_payout = so.host_payout;
     r.billed_at = now;
 
     /* UNIQUE(job_id, attempt) decides: only the inserting call settles and pays out. */
