@@ -13,79 +13,12 @@
 
 /* ---- helpers ---- */
 
-static void bt(sqlite3_stmt *q, int i, const char *v) { sqlite3_bind_text(q, i, v ? v : "", -1, SQLITE_TRANSIENT); }
-
-static void bt_or_null(sqlite3_stmt *q, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(q, i);
-}
-
-static void bi(sqlite3_stmt *q, int i, int64_t v) { sqlite3_bind_int64(q, i, v); }
-
-static void cc(sqlite3_stmt *q, int i, char *dst, size_t n)
-{
-    const unsigned char *t = sqlite3_column_text(q, i);
-    snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
-static int64_t ci(sqlite3_stmt *q, int i) { return sqlite3_column_int64(q, i); }
-
-static int db_err(struct store *s, const char *what) { return sq_err(s, what); }
-
 /* Steps an INSERT … ON CONFLICT DO NOTHING; *inserted = a row was written. */
 static int exec_insert(struct store *s, sqlite3_stmt *q, const char *what, bool *inserted)
 {
     int rc = sq_exec(s, q, what);
     if (rc == 0 && inserted)
         *inserted = sqlite3_changes(sq_db(s)) > 0;
-    return rc;
-}
-
-typedef void (*row_reader)(sqlite3_stmt *q, void *dst);
-
-/* Steps q for one row into dst: 0, XC_ENOTFOUND or XC_EDB. */
-static int step_one(struct store *s, sqlite3_stmt *q, row_reader rd, void *dst, const char *what)
-{
-    int r = sqlite3_step(q);
-    int rc;
-    if (r == SQLITE_ROW) {
-        rd(q, dst);
-        rc = 0;
-    } else {
-        rc = r == SQLITE_DONE ? XC_ENOTFOUND : db_err(s, what);
-    }
-    sqlite3_reset(q);
-    return rc;
-}
-
-/* Steps q for all rows into a growing array of elements of size sz (caller frees). */
-static int step_all(struct store *s, sqlite3_stmt *q, row_reader rd, size_t sz, void **out, size_t *n,
-                    const char *what)
-{
-    char *arr = NULL;
-    size_t cnt = 0, cap = 0;
-    int r, rc = 0;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 16;
-            arr = xrealloc(arr, cap * sz);
-        }
-        memset(arr + cnt * sz, 0, sz);
-        rd(q, arr + cnt * sz);
-        cnt++;
-    }
-    if (r != SQLITE_DONE) {
-        rc = db_err(s, what);
-        free(arr);
-        arr = NULL;
-        cnt = 0;
-    }
-    sqlite3_reset(q);
-    *out = arr;
-    *n = cnt;
     return rc;
 }
 
@@ -111,41 +44,41 @@ static void rec_read(sqlite3_stmt *q, void *p)
     struct bill_record *r = p;
     int i = 0;
     memset(r, 0, sizeof *r);
-    cc(q, i++, r->billing_id, sizeof r->billing_id);
-    cc(q, i++, r->job_id, sizeof r->job_id);
-    r->attempt = (int)ci(q, i++);
-    cc(q, i++, r->job_name, sizeof r->job_name);
-    cc(q, i++, r->owner, sizeof r->owner);
-    cc(q, i++, r->host_id, sizeof r->host_id);
-    cc(q, i++, r->host_owner, sizeof r->host_owner);
-    cc(q, i++, r->gpu_model, sizeof r->gpu_model);
-    r->num_gpus = (int)ci(q, i++);
-    cc(q, i++, r->tier, sizeof r->tier);
-    r->tier_ppm = ci(q, i++);
-    cc(q, i++, r->trust_tier, sizeof r->trust_tier);
-    r->trust_ppm = ci(q, i++);
-    r->spot = ci(q, i++) != 0;
-    r->rate_per_hour = ci(q, i++);
-    r->effective_rate = ci(q, i++);
-    r->started_at = ci(q, i++);
-    r->completed_at = ci(q, i++);
-    r->duration_us = ci(q, i++);
-    r->gpu_hours_e6 = ci(q, i++);
-    r->metered_cost = ci(q, i++);
-    r->cost = ci(q, i++);
-    r->uncollected = ci(q, i++);
-    r->platform_cut_ppm = ci(q, i++);
-    r->platform_fee = ci(q, i++);
-    r->host_payout = ci(q, i++);
-    r->is_canadian = ci(q, i++) != 0;
-    cc(q, i++, r->country, sizeof r->country);
-    cc(q, i++, r->province, sizeof r->province);
+    sq_col_copy(q, i++, r->billing_id, sizeof r->billing_id);
+    sq_col_copy(q, i++, r->job_id, sizeof r->job_id);
+    r->attempt = (int)sqlite3_column_int64(q, i++);
+    sq_col_copy(q, i++, r->job_name, sizeof r->job_name);
+    sq_col_copy(q, i++, r->owner, sizeof r->owner);
+    sq_col_copy(q, i++, r->host_id, sizeof r->host_id);
+    sq_col_copy(q, i++, r->host_owner, sizeof r->host_owner);
+    sq_col_copy(q, i++, r->gpu_model, sizeof r->gpu_model);
+    r->num_gpus = (int)sqlite3_column_int64(q, i++);
+    sq_col_copy(q, i++, r->tier, sizeof r->tier);
+    r->tier_ppm = sqlite3_column_int64(q, i++);
+    sq_col_copy(q, i++, r->trust_tier, sizeof r->trust_tier);
+    r->trust_ppm = sqlite3_column_int64(q, i++);
+    r->spot = sqlite3_column_int64(q, i++) != 0;
+    r->rate_per_hour = sqlite3_column_int64(q, i++);
+    r->effective_rate = sqlite3_column_int64(q, i++);
+    r->started_at = sqlite3_column_int64(q, i++);
+    r->completed_at = sqlite3_column_int64(q, i++);
+    r->duration_us = sqlite3_column_int64(q, i++);
+    r->gpu_hours_e6 = sqlite3_column_int64(q, i++);
+    r->metered_cost = sqlite3_column_int64(q, i++);
+    r->cost = sqlite3_column_int64(q, i++);
+    r->uncollected = sqlite3_column_int64(q, i++);
+    r->platform_cut_ppm = sqlite3_column_int64(q, i++);
+    r->platform_fee = sqlite3_column_int64(q, i++);
+    r->host_payout = sqlite3_column_int64(q, i++);
+    r->is_canadian = sqlite3_column_int64(q, i++) != 0;
+    sq_col_copy(q, i++, r->country, sizeof r->country);
+    sq_col_copy(q, i++, r->province, sizeof r->province);
     r->final_status = sq_col_jobstate(q, i++);
-    cc(q, i++, r->failure_class, sizeof r->failure_class);
-    r->refunded = ci(q, i++);
-    r->refund_fee = ci(q, i++);
-    cc(q, i++, r->refund_class, sizeof r->refund_class);
-    r->billed_at = ci(q, i++);
+    sq_col_copy(q, i++, r->failure_class, sizeof r->failure_class);
+    r->refunded = sqlite3_column_int64(q, i++);
+    r->refund_fee = sqlite3_column_int64(q, i++);
+    sq_col_copy(q, i++, r->refund_class, sizeof r->refund_class);
+    r->billed_at = sqlite3_column_int64(q, i++);
 }
 
 static const char SQL_REC_INSERT[] =
@@ -157,41 +90,41 @@ int bstore_record_insert(struct store *s, const struct bill_record *r, bool *ins
     *inserted = false;
     PREP(SQL_REC_INSERT);
     int i = 1;
-    bt(q, i++, r->billing_id);
-    bt(q, i++, r->job_id);
-    bi(q, i++, r->attempt);
-    bt(q, i++, r->job_name);
-    bt(q, i++, r->owner);
-    bt(q, i++, r->host_id);
-    bt(q, i++, r->host_owner);
-    bt(q, i++, r->gpu_model);
-    bi(q, i++, r->num_gpus);
-    bt(q, i++, r->tier);
-    bi(q, i++, r->tier_ppm);
-    bt(q, i++, r->trust_tier);
-    bi(q, i++, r->trust_ppm);
-    bi(q, i++, r->spot);
-    bi(q, i++, r->rate_per_hour);
-    bi(q, i++, r->effective_rate);
-    bi(q, i++, r->started_at);
-    bi(q, i++, r->completed_at);
-    bi(q, i++, r->duration_us);
-    bi(q, i++, r->gpu_hours_e6);
-    bi(q, i++, r->metered_cost);
-    bi(q, i++, r->cost);
-    bi(q, i++, r->uncollected);
-    bi(q, i++, r->platform_cut_ppm);
-    bi(q, i++, r->platform_fee);
-    bi(q, i++, r->host_payout);
-    bi(q, i++, r->is_canadian);
-    bt(q, i++, r->country);
-    bt(q, i++, r->province);
+    sq_bind_text(q, i++, r->billing_id);
+    sq_bind_text(q, i++, r->job_id);
+    sqlite3_bind_int64(q, i++, r->attempt);
+    sq_bind_text(q, i++, r->job_name);
+    sq_bind_text(q, i++, r->owner);
+    sq_bind_text(q, i++, r->host_id);
+    sq_bind_text(q, i++, r->host_owner);
+    sq_bind_text(q, i++, r->gpu_model);
+    sqlite3_bind_int64(q, i++, r->num_gpus);
+    sq_bind_text(q, i++, r->tier);
+    sqlite3_bind_int64(q, i++, r->tier_ppm);
+    sq_bind_text(q, i++, r->trust_tier);
+    sqlite3_bind_int64(q, i++, r->trust_ppm);
+    sqlite3_bind_int64(q, i++, r->spot);
+    sqlite3_bind_int64(q, i++, r->rate_per_hour);
+    sqlite3_bind_int64(q, i++, r->effective_rate);
+    sqlite3_bind_int64(q, i++, r->started_at);
+    sqlite3_bind_int64(q, i++, r->completed_at);
+    sqlite3_bind_int64(q, i++, r->duration_us);
+    sqlite3_bind_int64(q, i++, r->gpu_hours_e6);
+    sqlite3_bind_int64(q, i++, r->metered_cost);
+    sqlite3_bind_int64(q, i++, r->cost);
+    sqlite3_bind_int64(q, i++, r->uncollected);
+    sqlite3_bind_int64(q, i++, r->platform_cut_ppm);
+    sqlite3_bind_int64(q, i++, r->platform_fee);
+    sqlite3_bind_int64(q, i++, r->host_payout);
+    sqlite3_bind_int64(q, i++, r->is_canadian);
+    sq_bind_text(q, i++, r->country);
+    sq_bind_text(q, i++, r->province);
     sq_bind_jobstate(q, i++, r->final_status);
-    bt(q, i++, r->failure_class);
-    bi(q, i++, r->refunded);
-    bi(q, i++, r->refund_fee);
-    bt(q, i++, r->refund_class);
-    bi(q, i++, r->billed_at);
+    sq_bind_text(q, i++, r->failure_class);
+    sqlite3_bind_int64(q, i++, r->refunded);
+    sqlite3_bind_int64(q, i++, r->refund_fee);
+    sq_bind_text(q, i++, r->refund_class);
+    sqlite3_bind_int64(q, i++, r->billed_at);
     rc = exec_insert(s, q, "billing record insert", inserted);
 out:
     sq_release(s);
@@ -203,9 +136,9 @@ static const char SQL_REC_GET[] = "SELECT " REC_COLS " FROM billing_records WHER
 int bstore_record_get(struct store *s, const char *job_id, int attempt, struct bill_record *out)
 {
     PREP(SQL_REC_GET);
-    bt(q, 1, job_id);
-    bi(q, 2, attempt);
-    rc = step_one(s, q, rec_read, out, "billing record get");
+    sq_bind_text(q, 1, job_id);
+    sqlite3_bind_int64(q, 2, attempt);
+    rc = sq_step_one(s, q, rec_read, out, "billing record get");
 out:
     sq_release(s);
     return rc;
@@ -217,8 +150,8 @@ static const char SQL_REC_LATEST[] =
 int bstore_record_latest(struct store *s, const char *job_id, struct bill_record *out)
 {
     PREP(SQL_REC_LATEST);
-    bt(q, 1, job_id);
-    rc = step_one(s, q, rec_read, out, "billing record latest");
+    sq_bind_text(q, 1, job_id);
+    rc = sq_step_one(s, q, rec_read, out, "billing record latest");
 out:
     sq_release(s);
     return rc;
@@ -231,10 +164,10 @@ int bstore_record_set_refund(struct store *s, const char *billing_id, int64_t re
                              const char *refund_class)
 {
     PREP(SQL_REC_REFUND);
-    bi(q, 1, refunded);
-    bi(q, 2, refund_fee);
-    bt(q, 3, refund_class);
-    bt(q, 4, billing_id);
+    sqlite3_bind_int64(q, 1, refunded);
+    sqlite3_bind_int64(q, 2, refund_fee);
+    sq_bind_text(q, 3, refund_class);
+    sq_bind_text(q, 4, billing_id);
     rc = sq_exec(s, q, "billing record refund");
 out:
     sq_release(s);
@@ -249,16 +182,16 @@ out:
 
 static void bind_filter(sqlite3_stmt *q, const struct bill_filter *f)
 {
-    bt_or_null(q, 1, f->job_id);
-    bt_or_null(q, 2, f->host_id);
-    bt_or_null(q, 3, f->owner);
-    bt_or_null(q, 4, f->viewer_host);
+    sq_bind_text_or_null(q, 1, f->job_id);
+    sq_bind_text_or_null(q, 2, f->host_id);
+    sq_bind_text_or_null(q, 3, f->owner);
+    sq_bind_text_or_null(q, 4, f->viewer_host);
     if (f->has_since)
-        bi(q, 5, f->since);
+        sqlite3_bind_int64(q, 5, f->since);
     else
         sqlite3_bind_null(q, 5);
     if (f->has_until)
-        bi(q, 6, f->until);
+        sqlite3_bind_int64(q, 6, f->until);
     else
         sqlite3_bind_null(q, 6);
 }
@@ -275,21 +208,21 @@ int bstore_record_list(struct store *s, const struct bill_filter *f, struct bill
     PREP(SQL_REC_COUNT);
     bind_filter(q, f);
     if (sqlite3_step(q) != SQLITE_ROW) {
-        rc = db_err(s, "billing count");
+        rc = sq_err(s, "billing count");
         sqlite3_reset(q);
         goto out;
     }
     if (total)
-        *total = ci(q, 0);
+        *total = sqlite3_column_int64(q, 0);
     if (sum_cost)
-        *sum_cost = ci(q, 1);
+        *sum_cost = sqlite3_column_int64(q, 1);
     sqlite3_reset(q);
     if (!(q = sq_stmt(s, SQL_REC_LIST)))
         goto out;
     bind_filter(q, f);
-    bi(q, 7, f->limit > 0 ? f->limit : -1);
-    bi(q, 8, f->offset > 0 ? f->offset : 0);
-    rc = step_all(s, q, rec_read, sizeof **out, (void **)out, n, "billing list");
+    sqlite3_bind_int64(q, 7, f->limit > 0 ? f->limit : -1);
+    sqlite3_bind_int64(q, 8, f->offset > 0 ? f->offset : 0);
+    rc = sq_collect(s, q, sizeof **out, rec_read, (void **)out, n, "billing list");
 out:
     sq_release(s);
     return rc;
@@ -305,15 +238,15 @@ int bstore_revenue(struct store *s, const struct bill_filter *f, struct bill_rev
     PREP(SQL_REVENUE);
     bind_filter(q, f);
     if (sqlite3_step(q) == SQLITE_ROW) {
-        out->records = ci(q, 0);
-        out->total_cost = ci(q, 1);
-        out->refunded = ci(q, 2);
-        out->platform_fee = ci(q, 3);
-        out->refund_fee = ci(q, 4);
-        out->host_payout = ci(q, 5);
+        out->records = sqlite3_column_int64(q, 0);
+        out->total_cost = sqlite3_column_int64(q, 1);
+        out->refunded = sqlite3_column_int64(q, 2);
+        out->platform_fee = sqlite3_column_int64(q, 3);
+        out->refund_fee = sqlite3_column_int64(q, 4);
+        out->host_payout = sqlite3_column_int64(q, 5);
         rc = 0;
     } else {
-        rc = db_err(s, "revenue");
+        rc = sq_err(s, "revenue");
     }
     sqlite3_reset(q);
 out:
@@ -327,11 +260,11 @@ static void run_read(sqlite3_stmt *q, void *p)
 {
     struct bill_run *r = p;
     memset(r, 0, sizeof *r);
-    cc(q, 0, r->job_id, sizeof r->job_id);
-    r->attempt = (int)ci(q, 1);
-    cc(q, 2, r->host_id, sizeof r->host_id);
-    r->started_at = ci(q, 3);
-    r->ended_at = ci(q, 4);
+    sq_col_copy(q, 0, r->job_id, sizeof r->job_id);
+    r->attempt = (int)sqlite3_column_int64(q, 1);
+    sq_col_copy(q, 2, r->host_id, sizeof r->host_id);
+    r->started_at = sqlite3_column_int64(q, 3);
+    r->ended_at = sqlite3_column_int64(q, 4);
     r->has_final_status = sq_col_jobstate_opt(q, 5, &r->final_status);
 }
 
@@ -341,9 +274,9 @@ static const char SQL_RUN_GET[] =
 int bstore_run_get(struct store *s, const char *job_id, int attempt, struct bill_run *out)
 {
     PREP(SQL_RUN_GET);
-    bt(q, 1, job_id);
-    bi(q, 2, attempt);
-    rc = step_one(s, q, run_read, out, "run get");
+    sq_bind_text(q, 1, job_id);
+    sqlite3_bind_int64(q, 2, attempt);
+    rc = sq_step_one(s, q, run_read, out, "run get");
 out:
     sq_release(s);
     return rc;
@@ -357,8 +290,8 @@ static const char SQL_RUNS_UNBILLED[] =
 int bstore_runs_unbilled(struct store *s, int limit, struct bill_run **out, size_t *n)
 {
     PREP(SQL_RUNS_UNBILLED);
-    bi(q, 1, limit > 0 ? limit : -1);
-    rc = step_all(s, q, run_read, sizeof **out, (void **)out, n, "runs unbilled");
+    sqlite3_bind_int64(q, 1, limit > 0 ? limit : -1);
+    rc = sq_collect(s, q, sizeof **out, run_read, (void **)out, n, "runs unbilled");
 out:
     sq_release(s);
     return rc;
@@ -372,8 +305,8 @@ static const char SQL_JOB_RUNS_UNBILLED[] =
 int bstore_job_runs_unbilled(struct store *s, const char *job_id, struct bill_run **out, size_t *n)
 {
     PREP(SQL_JOB_RUNS_UNBILLED);
-    bt(q, 1, job_id);
-    rc = step_all(s, q, run_read, sizeof **out, (void **)out, n, "job runs unbilled");
+    sq_bind_text(q, 1, job_id);
+    rc = sq_collect(s, q, sizeof **out, run_read, (void **)out, n, "job runs unbilled");
 out:
     sq_release(s);
     return rc;
@@ -385,11 +318,11 @@ static void cust_read(sqlite3_stmt *q, void *p)
 {
     struct customer *c = p;
     memset(c, 0, sizeof *c);
-    cc(q, 0, c->customer_id, sizeof c->customer_id);
-    cc(q, 1, c->name, sizeof c->name);
-    cc(q, 2, c->province, sizeof c->province);
-    c->created_at = ci(q, 3);
-    c->updated_at = ci(q, 4);
+    sq_col_copy(q, 0, c->customer_id, sizeof c->customer_id);
+    sq_col_copy(q, 1, c->name, sizeof c->name);
+    sq_col_copy(q, 2, c->province, sizeof c->province);
+    c->created_at = sqlite3_column_int64(q, 3);
+    c->updated_at = sqlite3_column_int64(q, 4);
 }
 
 static const char SQL_CUST_GET[] =
@@ -402,8 +335,8 @@ static const char SQL_CUST_PUT[] =
 int bstore_customer_get(struct store *s, const char *customer_id, struct customer *out)
 {
     PREP(SQL_CUST_GET);
-    bt(q, 1, customer_id);
-    rc = step_one(s, q, cust_read, out, "customer get");
+    sq_bind_text(q, 1, customer_id);
+    rc = sq_step_one(s, q, cust_read, out, "customer get");
 out:
     sq_release(s);
     return rc;
@@ -412,11 +345,11 @@ out:
 int bstore_customer_put(struct store *s, const struct customer *c)
 {
     PREP(SQL_CUST_PUT);
-    bt(q, 1, c->customer_id);
-    bt(q, 2, c->name);
-    bt(q, 3, c->province);
-    bi(q, 4, c->created_at);
-    bi(q, 5, c->updated_at);
+    sq_bind_text(q, 1, c->customer_id);
+    sq_bind_text(q, 2, c->name);
+    sq_bind_text(q, 3, c->province);
+    sqlite3_bind_int64(q, 4, c->created_at);
+    sqlite3_bind_int64(q, 5, c->updated_at);
     rc = sq_exec(s, q, "customer put");
 out:
     sq_release(s);
@@ -433,17 +366,17 @@ static void wallet_read(sqlite3_stmt *q, void *p)
 {
     struct wallet *w = p;
     memset(w, 0, sizeof *w);
-    cc(q, 0, w->customer_id, sizeof w->customer_id);
-    w->balance = ci(q, 1);
-    w->held = ci(q, 2);
-    w->outstanding = ci(q, 3);
-    w->total_deposited = ci(q, 4);
-    w->total_spent = ci(q, 5);
-    w->total_refunded = ci(q, 6);
+    sq_col_copy(q, 0, w->customer_id, sizeof w->customer_id);
+    w->balance = sqlite3_column_int64(q, 1);
+    w->held = sqlite3_column_int64(q, 2);
+    w->outstanding = sqlite3_column_int64(q, 3);
+    w->total_deposited = sqlite3_column_int64(q, 4);
+    w->total_spent = sqlite3_column_int64(q, 5);
+    w->total_refunded = sqlite3_column_int64(q, 6);
     w->status = sq_col_walletstate(q, 7);
-    w->grace_until = ci(q, 8);
-    w->created_at = ci(q, 9);
-    w->updated_at = ci(q, 10);
+    w->grace_until = sqlite3_column_int64(q, 8);
+    w->created_at = sqlite3_column_int64(q, 9);
+    w->updated_at = sqlite3_column_int64(q, 10);
 }
 
 static const char SQL_WALLET_GET[] = "SELECT " WALLET_COLS " FROM wallets WHERE customer_id=?";
@@ -454,8 +387,8 @@ static const char SQL_WALLET_GRACE[] =
 int bstore_wallet_get(struct store *s, const char *customer_id, struct wallet *out)
 {
     PREP(SQL_WALLET_GET);
-    bt(q, 1, customer_id);
-    rc = step_one(s, q, wallet_read, out, "wallet get");
+    sq_bind_text(q, 1, customer_id);
+    rc = sq_step_one(s, q, wallet_read, out, "wallet get");
 out:
     sq_release(s);
     return rc;
@@ -464,20 +397,20 @@ out:
 int bstore_wallet_put(struct store *s, const struct wallet *w)
 {
     PREP(SQL_WALLET_PUT);
-    bt(q, 1, w->customer_id);
-    bi(q, 2, w->balance);
-    bi(q, 3, w->held);
-    bi(q, 4, w->outstanding);
-    bi(q, 5, w->total_deposited);
-    bi(q, 6, w->total_spent);
-    bi(q, 7, w->total_refunded);
+    sq_bind_text(q, 1, w->customer_id);
+    sqlite3_bind_int64(q, 2, w->balance);
+    sqlite3_bind_int64(q, 3, w->held);
+    sqlite3_bind_int64(q, 4, w->outstanding);
+    sqlite3_bind_int64(q, 5, w->total_deposited);
+    sqlite3_bind_int64(q, 6, w->total_spent);
+    sqlite3_bind_int64(q, 7, w->total_refunded);
     sq_bind_walletstate(q, 8, w->status);
     if (w->grace_until)
-        bi(q, 9, w->grace_until);
+        sqlite3_bind_int64(q, 9, w->grace_until);
     else
         sqlite3_bind_null(q, 9);
-    bi(q, 10, w->created_at);
-    bi(q, 11, w->updated_at);
+    sqlite3_bind_int64(q, 10, w->created_at);
+    sqlite3_bind_int64(q, 11, w->updated_at);
     rc = sq_exec(s, q, "wallet put");
 out:
     sq_release(s);
@@ -487,8 +420,8 @@ out:
 int bstore_wallets_grace_expired(struct store *s, int64_t now, struct wallet **out, size_t *n)
 {
     PREP(SQL_WALLET_GRACE);
-    bi(q, 1, now);
-    rc = step_all(s, q, wallet_read, sizeof **out, (void **)out, n, "wallets grace");
+    sqlite3_bind_int64(q, 1, now);
+    rc = sq_collect(s, q, sizeof **out, wallet_read, (void **)out, n, "wallets grace");
 out:
     sq_release(s);
     return rc;
@@ -501,17 +434,17 @@ static void tx_read(sqlite3_stmt *q, void *p)
 {
     struct wallet_tx *t = p;
     memset(t, 0, sizeof *t);
-    cc(q, 0, t->tx_id, sizeof t->tx_id);
-    cc(q, 1, t->customer_id, sizeof t->customer_id);
-    cc(q, 2, t->tx_type, sizeof t->tx_type);
-    t->amount = ci(q, 3);
-    t->balance_after = ci(q, 4);
-    t->held_after = ci(q, 5);
-    cc(q, 6, t->description, sizeof t->description);
-    cc(q, 7, t->job_id, sizeof t->job_id);
+    sq_col_copy(q, 0, t->tx_id, sizeof t->tx_id);
+    sq_col_copy(q, 1, t->customer_id, sizeof t->customer_id);
+    sq_col_copy(q, 2, t->tx_type, sizeof t->tx_type);
+    t->amount = sqlite3_column_int64(q, 3);
+    t->balance_after = sqlite3_column_int64(q, 4);
+    t->held_after = sqlite3_column_int64(q, 5);
+    sq_col_copy(q, 6, t->description, sizeof t->description);
+    sq_col_copy(q, 7, t->job_id, sizeof t->job_id);
     t->has_reference = sqlite3_column_type(q, 8) != SQLITE_NULL;
-    cc(q, 8, t->reference, sizeof t->reference);
-    t->created_at = ci(q, 9);
+    sq_col_copy(q, 8, t->reference, sizeof t->reference);
+    t->created_at = sqlite3_column_int64(q, 9);
 }
 
 static const char SQL_TX_INSERT[] = "INSERT INTO wallet_tx(" TX_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?)"
@@ -525,16 +458,16 @@ int bstore_wallet_tx_insert(struct store *s, const struct wallet_tx *t, bool *in
 {
     *inserted = false;
     PREP(SQL_TX_INSERT);
-    bt(q, 1, t->tx_id);
-    bt(q, 2, t->customer_id);
-    bt(q, 3, t->tx_type);
-    bi(q, 4, t->amount);
-    bi(q, 5, t->balance_after);
-    bi(q, 6, t->held_after);
-    bt(q, 7, t->description);
-    bt(q, 8, t->job_id);
-    bt_or_null(q, 9, t->has_reference ? t->reference : NULL);
-    bi(q, 10, t->created_at);
+    sq_bind_text(q, 1, t->tx_id);
+    sq_bind_text(q, 2, t->customer_id);
+    sq_bind_text(q, 3, t->tx_type);
+    sqlite3_bind_int64(q, 4, t->amount);
+    sqlite3_bind_int64(q, 5, t->balance_after);
+    sqlite3_bind_int64(q, 6, t->held_after);
+    sq_bind_text(q, 7, t->description);
+    sq_bind_text(q, 8, t->job_id);
+    sq_bind_text_or_null(q, 9, t->has_reference ? t->reference : NULL);
+    sqlite3_bind_int64(q, 10, t->created_at);
     rc = exec_insert(s, q, "wallet tx insert", inserted);
 out:
     sq_release(s);
@@ -544,9 +477,9 @@ out:
 int bstore_wallet_tx_by_ref(struct store *s, const char *customer_id, const char *reference, struct wallet_tx *out)
 {
     PREP(SQL_TX_BY_REF);
-    bt(q, 1, customer_id);
-    bt(q, 2, reference);
-    rc = step_one(s, q, tx_read, out, "wallet tx by ref");
+    sq_bind_text(q, 1, customer_id);
+    sq_bind_text(q, 2, reference);
+    rc = sq_step_one(s, q, tx_read, out, "wallet tx by ref");
 out:
     sq_release(s);
     return rc;
@@ -556,17 +489,17 @@ int bstore_wallet_tx_list(struct store *s, const char *customer_id, bool has_sin
                           int64_t until, int limit, struct wallet_tx **out, size_t *n)
 {
     PREP(SQL_TX_LIST);
-    bt(q, 1, customer_id);
+    sq_bind_text(q, 1, customer_id);
     if (has_since)
-        bi(q, 2, since);
+        sqlite3_bind_int64(q, 2, since);
     else
         sqlite3_bind_null(q, 2);
     if (has_until)
-        bi(q, 3, until);
+        sqlite3_bind_int64(q, 3, until);
     else
         sqlite3_bind_null(q, 3);
-    bi(q, 4, limit > 0 ? limit : -1);
-    rc = step_all(s, q, tx_read, sizeof **out, (void **)out, n, "wallet tx list");
+    sqlite3_bind_int64(q, 4, limit > 0 ? limit : -1);
+    rc = sq_collect(s, q, sizeof **out, tx_read, (void **)out, n, "wallet tx list");
 out:
     sq_release(s);
     return rc;
@@ -588,13 +521,13 @@ int bstore_hold_insert(struct store *s, const struct hold *h, bool *inserted)
 {
     *inserted = false;
     PREP(SQL_HOLD_INSERT);
-    bt(q, 1, h->job_id);
-    bi(q, 2, h->attempt);
-    bi(q, 3, h->assign_us);
-    bi(q, 4, h->n);
-    bt(q, 5, h->customer_id);
-    bi(q, 6, h->amount);
-    bi(q, 7, h->created_at);
+    sq_bind_text(q, 1, h->job_id);
+    sqlite3_bind_int64(q, 2, h->attempt);
+    sqlite3_bind_int64(q, 3, h->assign_us);
+    sqlite3_bind_int64(q, 4, h->n);
+    sq_bind_text(q, 5, h->customer_id);
+    sqlite3_bind_int64(q, 6, h->amount);
+    sqlite3_bind_int64(q, 7, h->created_at);
     rc = exec_insert(s, q, "hold insert", inserted);
 out:
     sq_release(s);
@@ -604,13 +537,13 @@ out:
 int bstore_holds_open(struct store *s, const char *job_id, int64_t *sum, int *count)
 {
     PREP(SQL_HOLDS_OPEN);
-    bt(q, 1, job_id);
+    sq_bind_text(q, 1, job_id);
     if (sqlite3_step(q) == SQLITE_ROW) {
-        *sum = ci(q, 0);
-        *count = (int)ci(q, 1);
+        *sum = sqlite3_column_int64(q, 0);
+        *count = (int)sqlite3_column_int64(q, 1);
         rc = 0;
     } else {
-        rc = db_err(s, "holds open");
+        rc = sq_err(s, "holds open");
     }
     sqlite3_reset(q);
 out:
@@ -621,14 +554,14 @@ out:
 int bstore_holds_last_n(struct store *s, const char *job_id, int attempt, int64_t assign_us, int *n)
 {
     PREP(SQL_HOLDS_LAST);
-    bt(q, 1, job_id);
-    bi(q, 2, attempt);
-    bi(q, 3, assign_us);
+    sq_bind_text(q, 1, job_id);
+    sqlite3_bind_int64(q, 2, attempt);
+    sqlite3_bind_int64(q, 3, assign_us);
     if (sqlite3_step(q) == SQLITE_ROW) {
-        *n = (int)ci(q, 0);
+        *n = (int)sqlite3_column_int64(q, 0);
         rc = 0;
     } else {
-        rc = db_err(s, "holds last");
+        rc = sq_err(s, "holds last");
     }
     sqlite3_reset(q);
 out:
@@ -640,9 +573,9 @@ int bstore_holds_close(struct store *s, const char *job_id, const char *status, 
 {
     *closed = 0;
     PREP(SQL_HOLDS_CLOSE);
-    bt(q, 1, status);
-    bi(q, 2, now);
-    bt(q, 3, job_id);
+    sq_bind_text(q, 1, status);
+    sqlite3_bind_int64(q, 2, now);
+    sq_bind_text(q, 3, job_id);
     rc = sq_exec(s, q, "holds close");
     if (rc == 0)
         *closed = sqlite3_changes(sq_db(s));
@@ -661,19 +594,19 @@ static void refund_read(sqlite3_stmt *q, void *p)
 {
     struct refund_row *r = p;
     memset(r, 0, sizeof *r);
-    cc(q, 0, r->billing_id, sizeof r->billing_id);
-    cc(q, 1, r->job_id, sizeof r->job_id);
-    cc(q, 2, r->owner, sizeof r->owner);
-    r->exit_code = (int)ci(q, 3);
-    cc(q, 4, r->failure_reason, sizeof r->failure_reason);
-    cc(q, 5, r->classification, sizeof r->classification);
-    r->pct_ppm = ci(q, 6);
-    r->original_cost = ci(q, 7);
-    r->amount = ci(q, 8);
-    r->fee_refund = ci(q, 9);
-    r->is_host_fault = ci(q, 10) != 0;
-    r->service_at = ci(q, 11);
-    r->created_at = ci(q, 12);
+    sq_col_copy(q, 0, r->billing_id, sizeof r->billing_id);
+    sq_col_copy(q, 1, r->job_id, sizeof r->job_id);
+    sq_col_copy(q, 2, r->owner, sizeof r->owner);
+    r->exit_code = (int)sqlite3_column_int64(q, 3);
+    sq_col_copy(q, 4, r->failure_reason, sizeof r->failure_reason);
+    sq_col_copy(q, 5, r->classification, sizeof r->classification);
+    r->pct_ppm = sqlite3_column_int64(q, 6);
+    r->original_cost = sqlite3_column_int64(q, 7);
+    r->amount = sqlite3_column_int64(q, 8);
+    r->fee_refund = sqlite3_column_int64(q, 9);
+    r->is_host_fault = sqlite3_column_int64(q, 10) != 0;
+    r->service_at = sqlite3_column_int64(q, 11);
+    r->created_at = sqlite3_column_int64(q, 12);
 }
 
 static const char SQL_REFUND_INSERT[] = "INSERT INTO refunds(" REFUND_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
@@ -687,19 +620,19 @@ int bstore_refund_insert(struct store *s, const struct refund_row *r, bool *inse
     *inserted = false;
     PREP(SQL_REFUND_INSERT);
     int i = 1;
-    bt(q, i++, r->billing_id);
-    bt(q, i++, r->job_id);
-    bt(q, i++, r->owner);
-    bi(q, i++, r->exit_code);
-    bt(q, i++, r->failure_reason);
-    bt(q, i++, r->classification);
-    bi(q, i++, r->pct_ppm);
-    bi(q, i++, r->original_cost);
-    bi(q, i++, r->amount);
-    bi(q, i++, r->fee_refund);
-    bi(q, i++, r->is_host_fault);
-    bi(q, i++, r->service_at);
-    bi(q, i++, r->created_at);
+    sq_bind_text(q, i++, r->billing_id);
+    sq_bind_text(q, i++, r->job_id);
+    sq_bind_text(q, i++, r->owner);
+    sqlite3_bind_int64(q, i++, r->exit_code);
+    sq_bind_text(q, i++, r->failure_reason);
+    sq_bind_text(q, i++, r->classification);
+    sqlite3_bind_int64(q, i++, r->pct_ppm);
+    sqlite3_bind_int64(q, i++, r->original_cost);
+    sqlite3_bind_int64(q, i++, r->amount);
+    sqlite3_bind_int64(q, i++, r->fee_refund);
+    sqlite3_bind_int64(q, i++, r->is_host_fault);
+    sqlite3_bind_int64(q, i++, r->service_at);
+    sqlite3_bind_int64(q, i++, r->created_at);
     rc = exec_insert(s, q, "refund insert", inserted);
 out:
     sq_release(s);
@@ -709,8 +642,8 @@ out:
 int bstore_refund_get(struct store *s, const char *billing_id, struct refund_row *out)
 {
     PREP(SQL_REFUND_GET);
-    bt(q, 1, billing_id);
-    rc = step_one(s, q, refund_read, out, "refund get");
+    sq_bind_text(q, 1, billing_id);
+    rc = sq_step_one(s, q, refund_read, out, "refund get");
 out:
     sq_release(s);
     return rc;
@@ -720,10 +653,10 @@ int bstore_refund_list(struct store *s, const char *owner, int64_t start, int64_
                        size_t *n)
 {
     PREP(SQL_REFUND_LIST);
-    bt(q, 1, owner);
-    bi(q, 2, start);
-    bi(q, 3, end);
-    rc = step_all(s, q, refund_read, sizeof **out, (void **)out, n, "refund list");
+    sq_bind_text(q, 1, owner);
+    sqlite3_bind_int64(q, 2, start);
+    sqlite3_bind_int64(q, 3, end);
+    rc = sq_collect(s, q, sizeof **out, refund_read, (void **)out, n, "refund list");
 out:
     sq_release(s);
     return rc;
@@ -745,13 +678,13 @@ static void inv_read(sqlite3_stmt *q, void *p)
 {
     struct invoice_row *r = p;
     memset(r, 0, sizeof *r);
-    r->seq = ci(q, 0);
-    cc(q, 1, r->invoice_id, sizeof r->invoice_id);
-    cc(q, 2, r->customer_id, sizeof r->customer_id);
-    cc(q, 3, r->month, sizeof r->month);
-    r->period_start = ci(q, 4);
-    r->period_end = ci(q, 5);
-    r->issued_at = ci(q, 6);
+    r->seq = sqlite3_column_int64(q, 0);
+    sq_col_copy(q, 1, r->invoice_id, sizeof r->invoice_id);
+    sq_col_copy(q, 2, r->customer_id, sizeof r->customer_id);
+    sq_col_copy(q, 3, r->month, sizeof r->month);
+    r->period_start = sqlite3_column_int64(q, 4);
+    r->period_end = sqlite3_column_int64(q, 5);
+    r->issued_at = sqlite3_column_int64(q, 6);
     const unsigned char *t = sqlite3_column_text(q, 7);
     r->snapshot = xstrdup(t ? (const char *)t : "{}");
 }
@@ -767,9 +700,9 @@ static const char SQL_OWNERS_USAGE[] =
 int bstore_invoice_get_month(struct store *s, const char *customer_id, const char *month, struct invoice_row *out)
 {
     PREP(SQL_INV_MONTH);
-    bt(q, 1, customer_id);
-    bt(q, 2, month);
-    rc = step_one(s, q, inv_read, out, "invoice get");
+    sq_bind_text(q, 1, customer_id);
+    sq_bind_text(q, 2, month);
+    rc = sq_step_one(s, q, inv_read, out, "invoice get");
 out:
     sq_release(s);
     return rc;
@@ -778,9 +711,9 @@ out:
 int bstore_invoice_get_id(struct store *s, const char *customer_id, const char *invoice_id, struct invoice_row *out)
 {
     PREP(SQL_INV_ID);
-    bt(q, 1, customer_id);
-    bt(q, 2, invoice_id);
-    rc = step_one(s, q, inv_read, out, "invoice get id");
+    sq_bind_text(q, 1, customer_id);
+    sq_bind_text(q, 2, invoice_id);
+    rc = sq_step_one(s, q, inv_read, out, "invoice get id");
 out:
     sq_release(s);
     return rc;
@@ -790,12 +723,12 @@ int bstore_invoice_next_seq(struct store *s, int64_t *seq)
 {
     PREP(SQL_INV_SEQ);
     if (sqlite3_step(q) == SQLITE_ROW) {
-        *seq = ci(q, 0);
+        *seq = sqlite3_column_int64(q, 0);
         rc = 0;
         while (sqlite3_step(q) == SQLITE_ROW)
             ;
     } else {
-        rc = db_err(s, "invoice sequence");
+        rc = sq_err(s, "invoice sequence");
     }
     sqlite3_reset(q);
 out:
@@ -806,14 +739,14 @@ out:
 int bstore_invoice_insert(struct store *s, const struct invoice_row *r)
 {
     PREP(SQL_INV_INSERT);
-    bi(q, 1, r->seq);
-    bt(q, 2, r->invoice_id);
-    bt(q, 3, r->customer_id);
-    bt(q, 4, r->month);
-    bi(q, 5, r->period_start);
-    bi(q, 6, r->period_end);
-    bi(q, 7, r->issued_at);
-    bt(q, 8, r->snapshot);
+    sqlite3_bind_int64(q, 1, r->seq);
+    sq_bind_text(q, 2, r->invoice_id);
+    sq_bind_text(q, 3, r->customer_id);
+    sq_bind_text(q, 4, r->month);
+    sqlite3_bind_int64(q, 5, r->period_start);
+    sqlite3_bind_int64(q, 6, r->period_end);
+    sqlite3_bind_int64(q, 7, r->issued_at);
+    sq_bind_text(q, 8, r->snapshot);
     rc = sq_exec(s, q, "invoice insert");
 out:
     sq_release(s);
@@ -829,8 +762,8 @@ static void str_read(sqlite3_stmt *q, void *p)
 int bstore_owners_with_usage(struct store *s, int64_t before, char ***out, size_t *n)
 {
     PREP(SQL_OWNERS_USAGE);
-    bi(q, 1, before);
-    rc = step_all(s, q, str_read, sizeof **out, (void **)out, n, "owners with usage");
+    sqlite3_bind_int64(q, 1, before);
+    rc = sq_collect(s, q, sizeof **out, str_read, (void **)out, n, "owners with usage");
 out:
     sq_release(s);
     return rc;
@@ -848,19 +781,19 @@ int bstore_payout_insert(struct store *s, const struct payout_row *p, bool *inse
     *inserted = false;
     PREP(SQL_PAYOUT_INSERT);
     int i = 1;
-    bt(q, i++, p->payout_id);
-    bt(q, i++, p->provider_id);
-    bt(q, i++, p->host_owner);
-    bt(q, i++, p->host_id);
-    bt(q, i++, p->job_id);
-    bt(q, i++, p->billing_id);
-    bt(q, i++, p->kind);
-    bi(q, i++, p->gross);
-    bi(q, i++, p->platform_fee);
-    bi(q, i++, p->provider_payout);
-    bi(q, i++, p->gst_hst);
-    bt(q, i++, p->status[0] ? p->status : "pending");
-    bi(q, i++, p->created_at);
+    sq_bind_text(q, i++, p->payout_id);
+    sq_bind_text(q, i++, p->provider_id);
+    sq_bind_text(q, i++, p->host_owner);
+    sq_bind_text(q, i++, p->host_id);
+    sq_bind_text(q, i++, p->job_id);
+    sq_bind_text(q, i++, p->billing_id);
+    sq_bind_text(q, i++, p->kind);
+    sqlite3_bind_int64(q, i++, p->gross);
+    sqlite3_bind_int64(q, i++, p->platform_fee);
+    sqlite3_bind_int64(q, i++, p->provider_payout);
+    sqlite3_bind_int64(q, i++, p->gst_hst);
+    sq_bind_text(q, i++, p->status[0] ? p->status : "pending");
+    sqlite3_bind_int64(q, i++, p->created_at);
     rc = exec_insert(s, q, "payout insert", inserted);
 out:
     sq_release(s);
@@ -875,15 +808,15 @@ static void listing_read(sqlite3_stmt *q, void *p)
 {
     struct listing *l = p;
     memset(l, 0, sizeof *l);
-    cc(q, 0, l->host_id, sizeof l->host_id);
-    cc(q, 1, l->owner, sizeof l->owner);
-    cc(q, 2, l->gpu_model, sizeof l->gpu_model);
-    l->vram_mgb = ci(q, 3);
-    l->price_per_hour = ci(q, 4);
-    cc(q, 5, l->description, sizeof l->description);
-    l->listed_at = ci(q, 6);
-    l->updated_at = ci(q, 7);
-    l->active = ci(q, 8) != 0;
+    sq_col_copy(q, 0, l->host_id, sizeof l->host_id);
+    sq_col_copy(q, 1, l->owner, sizeof l->owner);
+    sq_col_copy(q, 2, l->gpu_model, sizeof l->gpu_model);
+    l->vram_mgb = sqlite3_column_int64(q, 3);
+    l->price_per_hour = sqlite3_column_int64(q, 4);
+    sq_col_copy(q, 5, l->description, sizeof l->description);
+    l->listed_at = sqlite3_column_int64(q, 6);
+    l->updated_at = sqlite3_column_int64(q, 7);
+    l->active = sqlite3_column_int64(q, 8) != 0;
 }
 
 static const char SQL_LISTING_GET[] = "SELECT " LISTING_COLS " FROM listings WHERE host_id=?";
@@ -897,8 +830,8 @@ static const char SQL_HOST_EARNINGS[] =
 int bstore_listing_get(struct store *s, const char *host_id, struct listing *out)
 {
     PREP(SQL_LISTING_GET);
-    bt(q, 1, host_id);
-    rc = step_one(s, q, listing_read, out, "listing get");
+    sq_bind_text(q, 1, host_id);
+    rc = sq_step_one(s, q, listing_read, out, "listing get");
 out:
     sq_release(s);
     return rc;
@@ -907,15 +840,15 @@ out:
 int bstore_listing_put(struct store *s, const struct listing *l)
 {
     PREP(SQL_LISTING_PUT);
-    bt(q, 1, l->host_id);
-    bt(q, 2, l->owner);
-    bt(q, 3, l->gpu_model);
-    bi(q, 4, l->vram_mgb);
-    bi(q, 5, l->price_per_hour);
-    bt(q, 6, l->description);
-    bi(q, 7, l->listed_at);
-    bi(q, 8, l->updated_at);
-    bi(q, 9, l->active);
+    sq_bind_text(q, 1, l->host_id);
+    sq_bind_text(q, 2, l->owner);
+    sq_bind_text(q, 3, l->gpu_model);
+    sqlite3_bind_int64(q, 4, l->vram_mgb);
+    sqlite3_bind_int64(q, 5, l->price_per_hour);
+    sq_bind_text(q, 6, l->description);
+    sqlite3_bind_int64(q, 7, l->listed_at);
+    sqlite3_bind_int64(q, 8, l->updated_at);
+    sqlite3_bind_int64(q, 9, l->active);
     rc = sq_exec(s, q, "listing put");
 out:
     sq_release(s);
@@ -925,8 +858,8 @@ out:
 int bstore_listing_list(struct store *s, bool active_only, struct listing **out, size_t *n)
 {
     PREP(SQL_LISTING_LIST);
-    bi(q, 1, active_only);
-    rc = step_all(s, q, listing_read, sizeof **out, (void **)out, n, "listing list");
+    sqlite3_bind_int64(q, 1, active_only);
+    rc = sq_collect(s, q, sizeof **out, listing_read, (void **)out, n, "listing list");
 out:
     sq_release(s);
     return rc;
@@ -936,18 +869,18 @@ int bstore_host_earnings(struct store *s, const char *host_id, int64_t since, in
                          int64_t *platform_fee, int64_t *refund_fee)
 {
     PREP(SQL_HOST_EARNINGS);
-    bt(q, 1, host_id);
-    bi(q, 2, since);
+    sq_bind_text(q, 1, host_id);
+    sqlite3_bind_int64(q, 2, since);
     if (sqlite3_step(q) == SQLITE_ROW) {
-        *jobs = ci(q, 0);
-        *earned = ci(q, 1);
+        *jobs = sqlite3_column_int64(q, 0);
+        *earned = sqlite3_column_int64(q, 1);
         if (platform_fee)
-            *platform_fee = ci(q, 2);
+            *platform_fee = sqlite3_column_int64(q, 2);
         if (refund_fee)
-            *refund_fee = ci(q, 3);
+            *refund_fee = sqlite3_column_int64(q, 3);
         rc = 0;
     } else {
-        rc = db_err(s, "host earnings");
+        rc = sq_err(s, "host earnings");
     }
     sqlite3_reset(q);
 out:
@@ -961,12 +894,12 @@ static void spot_read(sqlite3_stmt *q, void *p)
 {
     struct spot_entry *e = p;
     memset(e, 0, sizeof *e);
-    cc(q, 0, e->gpu_model, sizeof e->gpu_model);
-    e->price = ci(q, 1);
-    e->base = ci(q, 2);
-    e->supply = ci(q, 3);
-    e->demand = ci(q, 4);
-    e->computed_at = ci(q, 5);
+    sq_col_copy(q, 0, e->gpu_model, sizeof e->gpu_model);
+    e->price = sqlite3_column_int64(q, 1);
+    e->base = sqlite3_column_int64(q, 2);
+    e->supply = sqlite3_column_int64(q, 3);
+    e->demand = sqlite3_column_int64(q, 4);
+    e->computed_at = sqlite3_column_int64(q, 5);
 }
 
 static const char SQL_SPOT_INSERT[] =
@@ -984,12 +917,12 @@ static const char SQL_SPOT_HISTORY[] =
 int bstore_spot_append(struct store *s, const struct spot_entry *e)
 {
     PREP(SQL_SPOT_INSERT);
-    bt(q, 1, e->gpu_model);
-    bi(q, 2, e->price);
-    bi(q, 3, e->base);
-    bi(q, 4, e->supply);
-    bi(q, 5, e->demand);
-    bi(q, 6, e->computed_at);
+    sq_bind_text(q, 1, e->gpu_model);
+    sqlite3_bind_int64(q, 2, e->price);
+    sqlite3_bind_int64(q, 3, e->base);
+    sqlite3_bind_int64(q, 4, e->supply);
+    sqlite3_bind_int64(q, 5, e->demand);
+    sqlite3_bind_int64(q, 6, e->computed_at);
     if ((rc = sq_exec(s, q, "spot insert")) < 0)
         goto out;
     rc = XC_EDB;
@@ -1004,8 +937,8 @@ out:
 int bstore_spot_latest(struct store *s, const char *gpu_model, struct spot_entry *out)
 {
     PREP(SQL_SPOT_LATEST);
-    bt(q, 1, gpu_model);
-    rc = step_one(s, q, spot_read, out, "spot latest");
+    sq_bind_text(q, 1, gpu_model);
+    rc = sq_step_one(s, q, spot_read, out, "spot latest");
 out:
     sq_release(s);
     return rc;
@@ -1014,7 +947,7 @@ out:
 int bstore_spot_latest_all(struct store *s, struct spot_entry **out, size_t *n)
 {
     PREP(SQL_SPOT_LATEST_ALL);
-    rc = step_all(s, q, spot_read, sizeof **out, (void **)out, n, "spot latest all");
+    rc = sq_collect(s, q, sizeof **out, spot_read, (void **)out, n, "spot latest all");
 out:
     sq_release(s);
     return rc;
@@ -1023,8 +956,8 @@ out:
 int bstore_spot_history(struct store *s, int limit, struct spot_entry **out, size_t *n)
 {
     PREP(SQL_SPOT_HISTORY);
-    bi(q, 1, limit > 0 ? limit : 100);
-    rc = step_all(s, q, spot_read, sizeof **out, (void **)out, n, "spot history");
+    sqlite3_bind_int64(q, 1, limit > 0 ? limit : 100);
+    rc = sq_collect(s, q, sizeof **out, spot_read, (void **)out, n, "spot history");
 out:
     sq_release(s);
     return rc;

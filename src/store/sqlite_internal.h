@@ -39,6 +39,29 @@ int sq_err(struct store *s, const char *what);
 /* Bumps the host-list version (any host write). */
 void sq_hosts_changed(struct store *s);
 
+/* ---- rows (sqlite_rows.c): the one set of bind/column/step helpers ---- */
+typedef void (*sq_row_reader)(sqlite3_stmt *q, void *dst);
+/* Text is copied by SQLite (TRANSIENT): the value need not outlive the call. NULL binds "". */
+void sq_bind_text(sqlite3_stmt *q, int i, const char *v);
+void sq_bind_text_or_null(sqlite3_stmt *q, int i, const char *v);
+/* An integer, or NULL when !has. */
+void sq_bind_opt(sqlite3_stmt *q, int i, bool has, int64_t v);
+/* A timestamp, NULL when 0. */
+void sq_bind_ts(sqlite3_stmt *q, int i, int64_t v);
+/* Copies a text column into dst (bounded; "" for NULL). */
+void sq_col_copy(sqlite3_stmt *q, int i, char *dst, size_t n);
+/* A text column the caller frees; dflt (copied) for NULL, or NULL when dflt is NULL. */
+char *sq_col_dup(sqlite3_stmt *q, int i, const char *dflt);
+/* Steps q once and reads its row: 0, XC_ENOTFOUND (no row) or XC_EDB; q is reset. */
+int sq_step_one(struct store *s, sqlite3_stmt *q, sq_row_reader read, void *out, const char *what);
+/* Steps q to the end collecting rows of `size` bytes into a growing array the caller frees. */
+int sq_collect(struct store *s, sqlite3_stmt *q, size_t size, sq_row_reader read, void **out, size_t *n,
+               const char *what);
+/* Acquires a reader, runs sql with one text key, reads its single row. */
+int sq_get_one(struct store *s, const char *sql, const char *key, sq_row_reader read, void *out, const char *what);
+/* Acquires the writer, runs sql with one text key: 0, or XC_ENOTFOUND when no row changed. */
+int sq_delete_by_id(struct store *s, const char *sql, const char *key, const char *what);
+
 /* State columns (sqlite_states.c). A state is stored as its wire name and read back through
  * core's one mapping of each list (jobstate_name/parse, hoststate_*, leasestate_*,
  * walletstate_*, jobstate_stop_*), never by comparing strings here. A stored name the mapping does not know is
