@@ -16,7 +16,7 @@ _xcelsior()
 
     local commands="run jobs job cancel requeue process logs host-add host-rm hosts check
         bill bill-all revenue billing spot-prices list-rig unlist-rig marketplace failover
-        autoscale canada-only events login whoami version help"
+        autoscale canada-only events login logout whoami keys version help"
     local globals="--url --api-url --token --json --no-color --help --version"
 
     # Options that take a value: complete nothing special (or a fixed list) after them.
@@ -25,7 +25,7 @@ _xcelsior()
             COMPREPLY=($(compgen -W "http://127.0.0.1:8000 https://" -- "$cur"))
             return ;;
         --token|--id|--ip|--gpu|--vram|--free-vram|--rate|--description|-d|--host|--job|\
-        --priority|--gpus|--image|--count|-n|--limit|--timeout|--province)
+        --priority|--gpus|--image|--count|-n|--limit|--timeout|--province|--email|-e|--name)
             return ;;
         --tier)
             COMPREPLY=($(compgen -W "free standard premium urgent" -- "$cur"))
@@ -72,6 +72,19 @@ _xcelsior()
         unlist-rig|failover) opts="--host" ;;
         canada-only) opts="--enable --disable" ;;
         events)      opts="--follow -f --count --timeout" ;;
+        login)       opts="--email --password-stdin" ;;
+        keys)
+            if [[ "$cur" != -* ]]; then
+                local j nargs=0
+                for ((j = i + 1; j < cword; j++)); do
+                    [[ "${words[j]}" != -* ]] && ((nargs++))
+                done
+                if ((nargs == 0)); then
+                    COMPREPLY=($(compgen -W "list create revoke" -- "$cur"))
+                fi
+                return
+            fi
+            opts="--name" ;;
         help)
             COMPREPLY=($(compgen -W "$commands" -- "$cur"))
             return ;;

@@ -15,6 +15,7 @@ enum cli_exit {
     CLI_EXIT_API = 1,     /* the server answered with an error */
     CLI_EXIT_USAGE = 2,   /* bad command line */
     CLI_EXIT_UNREACH = 3, /* could not talk to the server at all */
+    CLI_EXIT_INTERRUPTED = 130, /* Ctrl-C during login (128 + SIGINT, as shells report it) */
 };
 
 #define CLI_DEFAULT_URL "http://127.0.0.1:8000"
@@ -44,6 +45,7 @@ struct cli_resp {
     char *body;    /* NUL-terminated, never NULL after a response */
     size_t len;
     json_t *json;  /* parsed body when it is JSON, else NULL */
+    long retry_after; /* seconds from a Retry-After header (delay form), 0 if none */
 };
 
 void cli_http_global_init(void);
@@ -71,6 +73,18 @@ typedef int (*cli_sse_cb)(void *arg, const char *event, const char *data);
 /* Streams `path` until the server closes it, the callback says stop, or timeout_s (> 0) elapses.
  * Returns a CLI exit status (errors are printed). */
 int cli_sse_stream(struct cli_ctx *ctx, const char *path, long timeout_s, cli_sse_cb cb, void *arg);
+
+/* ---- The stored token of `xcelsior login` (cli_token.c) ---- */
+
+/* $HOME/.xcelsior/token into out. Returns 0, or -1 (errno set) without HOME or on overflow. */
+int cli_token_path(char *out, size_t n);
+/* The first line of the token file, trimmed (caller frees), or NULL when absent or empty. */
+char *cli_token_read(void);
+/* Writes the token file atomically with mode 0600 (creating ~/.xcelsior with 0700) and puts its
+ * path in `where`. Returns 0, or -1 with errno set. */
+int cli_token_save(const char *token, char *where, size_t wn);
+/* Removes the token file: 0 removed, 1 there was none, -1 error (errno set). */
+int cli_token_remove(void);
 
 /* ---- JSON request bodies built from exact text (cli_body.c) ---- */
 
@@ -221,6 +235,8 @@ int cli_cmd_events(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_version(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_login(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_whoami(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_logout(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_keys(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_help(struct cli_ctx *, const struct cli_cmd *, int, char **);
 
 #endif

@@ -1,12 +1,9 @@
-/* Miscellaneous verbs: events, version, login, whoami, help. */
+/* Miscellaneous verbs: events, version, help. */
 #include "cli/cli.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -138,135 +135,6 @@ int cli_cmd_version(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, ch
         printf("server: unknown version (%s, HTTP %ld)\n", ctx->base_url, r.status);
     cli_resp_free(&r);
     return rc == -2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
-}
-
-/* ---------- login (device flow) ---------- */
-
-static int save_token(const char *token, char *where, size_t wn)
-{
-    const char *home = getenv("HOME");
-    char dir[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX];
-    int fd = -1, ret = -1;
-    size_t len = strlen(token);
-
-    if (!home || !*home)
-        return -1;
-    if (snprintf(dir, sizeof dir, "%s/.xcelsior", home) >= (int)sizeof dir ||
-        snprintf(path, sizeof path, "%s/token", dir) >= (int)sizeof path ||
-        snprintf(tmp, sizeof tmp, "%s/.token.%ld", dir, (long)getpid()) >= (int)sizeof tmp)
-        return -1;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return -1;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -1;
-    if (fchmod(fd, 0600) != 0 || write(fd, token, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
-        goto out;
-    if (fsync(fd) != 0)
-        goto out;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0)
-        goto out;
-    snprintf(where, wn, "%s", path);
-    ret = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (ret != 0)
-        unlink(tmp);
-    return ret;
-}
-
-int cli_cmd_login(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
-{
-    int done = 0, npos = 0, rc;
-    struct cli_resp r = {0}, t = {0};
-    struct cli_body b;
-    char *device_code = NULL;
-    long interval, expires;
-    time_t deadline;
-
-    if ((rc = cli_parse_args(ctx, cmd, argc, argv, NULL, NULL, 0, 0, &npos, &done)) || done)
-        return rc;
-    if ((rc = cli_call(ctx, "POST", "/api/auth/device", "{\"client_id\":\"xcelsior-cli\"}", &r)))
-        goto out;
-    device_code = xstrdup(cli_jstr(r.json, "device_code"));
-    interval = (long)cli_jint(r.json, "interval");
-    expires = (long)cli_jint(r.json, "expires_in");
-    if (!*device_code) {
-        cli_errorf("the server did not return a device code");
-        rc = CLI_EXIT_API;
-        goto out;
-    }
-    if (interval <= 0)
-        interval = 5;
-    if (expires <= 0)
-        expires = 600;
-    printf("To sign in, open %s\nand enter the code: %s\n", cli_jstr(r.json, "verification_uri"),
-           cli_jstr(r.json, "user_code"));
-    printf("Waiting for approval...\n");
-    fflush(stdout);
-    deadline = time(NULL) + expires;
-
-    cli_body_init(&b);
-    cli_body_str(&b, "device_code", device_code);
-    cli_body_str(&b, "grant_type", "urn:ietf:params:oauth:grant-type:device_code");
-    const char *body = cli_body_finish(&b);
-    for (;;) {
-        sleep((unsigned)interval);
-        cli_resp_free(&t);
-        if (cli_http_request(ctx, "POST", "/api/auth/token", body, &t) < 0) {
-            rc = CLI_EXIT_UNREACH;
-            break;
-        }
-        if (t.status == 428) {
-            if (time(NULL) >= deadline) {
-                cli_errorf("the code expired before it was approved");
-                rc = CLI_EXIT_API;
-                break;
-            }
-            continue;
-        }
-        if (t.status == 200 && json_is_object(t.json) && *cli_jstr(t.json, "access_token")) {
-            char where[PATH_MAX];
-            if (save_token(cli_jstr(t.json, "access_token"), where, sizeof where) != 0) {
-                cli_errorf("cannot write ~/.xcelsior/token: %s", strerror(errno));
-                rc = CLI_EXIT_API;
-            } else {
-                printf("Logged in. Token saved to %s\n", where);
-                rc = CLI_EXIT_OK;
-            }
-            break;
-        }
-        cli_print_api_error(&t);
-        rc = CLI_EXIT_API;
-        break;
-    }
-    cli_body_free(&b);
-out:
-    free(device_code);
-    cli_resp_free(&r);
-    cli_resp_free(&t);
-    return rc;
-}
-
-/* ---------- whoami ---------- */
-
-int cli_cmd_whoami(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
-{
-    int rc;
-    struct cli_resp r = {0};
-
-    if (cli_verb_simple(ctx, cmd, argc, argv, "GET", "/api/auth/me", &r, &rc)) {
-        const json_t *u = json_object_get(r.json, "user");
-        printf("%s (%s)\n", cli_jstr(u, "email"), cli_jstr(u, "role"));
-    }
-    cli_resp_free(&r);
-    return rc;
 }
 
 /* ---------- help ---------- */

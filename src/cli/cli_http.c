@@ -15,7 +15,6 @@
 #endif
 
 #define CLI_MAX_BODY (64u * 1024u * 1024u - 1u) /* refuse absurd responses */
-#define CLI_TOKEN_FILE_MAX 4096
 
 /* ---------- context ---------- */
 
@@ -28,39 +27,6 @@ static char *trim_dup(const char *s, size_t n)
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
         n--;
     return xstrndup(s, n);
-}
-
-/* First line of ~/.xcelsior/token, or NULL. */
-static char *read_token_file(void)
-{
-    const char *home = getenv("HOME");
-    char path[4096];
-    char buf[CLI_TOKEN_FILE_MAX];
-    char *tok = NULL;
-    FILE *f = NULL;
-    size_t n;
-
-    if (!home || !*home)
-        return NULL;
-    if (snprintf(path, sizeof path, "%s/.xcelsior/token", home) >= (int)sizeof path)
-        return NULL;
-    f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    {
-        char *nl = strpbrk(buf, "\r\n");
-        if (nl)
-            *nl = '\0';
-    }
-    tok = trim_dup(buf, strlen(buf));
-    if (!*tok) {
-        free(tok);
-        tok = NULL;
-    }
-    fclose(f);
-    return tok;
 }
 
 void cli_ctx_resolve(struct cli_ctx *ctx)
@@ -92,7 +58,7 @@ void cli_ctx_resolve(struct cli_ctx *ctx)
             ctx->token = NULL;
         }
     } else if (!ctx->token_opt) {
-        ctx->token = read_token_file();
+        ctx->token = cli_token_read();
     }
 
     {
@@ -271,6 +237,11 @@ int cli_http_request(struct cli_ctx *ctx, const char *method, const char *path, 
         goto out;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    {
+        curl_off_t ra = -1;
+        if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+            out->retry_after = ra > 86400 ? 86400 : (long)ra;
+    }
     out->body = buf_take(&b, &out->len);
     if (out->len > 0) {
         json_error_t err;

@@ -100,11 +100,38 @@ static const struct cli_cmd commands[] = {
      "Creates missing billing records (POST /billing/bill-all).\n", cli_cmd_bill_all},
     {"revenue", "", "Show total revenue", "Prints revenue totals (GET /billing/revenue).\n", cli_cmd_revenue},
     /* General */
-    {"login", "", "Sign in with the device flow and store the token",
-     "Starts the device flow (POST /api/auth/device), shows the code to approve in a browser,\n"
-     "then stores the session token in ~/.xcelsior/token (mode 0600).\n",
+    {"login", "[--email EMAIL [--password-stdin]]", "Sign in and store the session token",
+     "Without --email, runs the device flow: asks the server for a code (POST /api/auth/device),\n"
+     "prints it with the page where a signed-in user approves it (GET /api/auth/verify, or the\n"
+     "dashboard's Account panel), and polls POST /api/auth/token at the interval the server\n"
+     "gives until the code is approved, expires or is refused. Ctrl-C cancels (exit 130).\n"
+     "\n"
+     "With --email, signs in with a password (POST /api/auth/login). The password is read from\n"
+     "standard input with --password-stdin, else from XCELSIOR_PASSWORD, else asked for on the\n"
+     "terminal without echo.\n"
+     "\n"
+     "The session token is stored in ~/.xcelsior/token (mode 0600, directory 0700) and used by\n"
+     "later commands unless --token or XCELSIOR_API_TOKEN is given.\n"
+     "With --json: {\"ok\":true,\"token_file\":PATH,\"user\":{...}} on stdout; the device-flow\n"
+     "instructions go to stderr.\n",
      cli_cmd_login},
-    {"whoami", "", "Show the signed-in user", "Prints the current user (GET /api/auth/me).\n", cli_cmd_whoami},
+    {"logout", "", "End the stored session and remove the token file",
+     "Ends the stored session on the server (POST /api/auth/logout) and removes\n"
+     "~/.xcelsior/token. With --token, ends that session instead. XCELSIOR_API_TOKEN is never\n"
+     "revoked by logout. A session that had already ended still counts as logged out.\n",
+     cli_cmd_logout},
+    {"whoami", "", "Show the signed-in user",
+     "Prints the user the credential belongs to (GET /api/auth/me): `EMAIL (ROLE)`, then the\n"
+     "user, customer and (for providers) provider ids. Needs a user credential: a session\n"
+     "from 'xcelsior login' or an API key; the operator token is not a user.\n",
+     cli_cmd_whoami},
+    {"keys", "[list | create [NAME] | revoke PREVIEW]", "List, create or revoke your API keys",
+     "  keys                  lists your API keys by preview (GET /api/keys)\n"
+     "  keys create [NAME]    creates one (POST /api/keys/generate, name default \"default\");\n"
+     "                        the key (xc-...) is printed once and cannot be shown again\n"
+     "  keys revoke PREVIEW   revokes the key with that preview (DELETE /api/keys/{preview})\n"
+     "An API key works wherever a session does: --token KEY or XCELSIOR_API_TOKEN=KEY.\n",
+     cli_cmd_keys},
     {"version", "", "Show client and server versions",
      "Prints the client version and, when reachable, the server's (GET /).\n", cli_cmd_version},
     {"help", "[COMMAND]", "Show help for the tool or one command", NULL, cli_cmd_help},
@@ -124,7 +151,8 @@ const struct cli_cmd *cli_find_cmd(const char *name)
 static const char global_options_help[] =
     "Global options (before or after the command):\n"
     "  --url URL, --api-url URL  server URL (env XCELSIOR_API_URL, default " CLI_DEFAULT_URL ")\n"
-    "  --token TOKEN             API token (env XCELSIOR_API_TOKEN, else ~/.xcelsior/token)\n"
+    "  --token TOKEN             API token, session or API key (env XCELSIOR_API_TOKEN,\n"
+    "                            else ~/.xcelsior/token from 'xcelsior login')\n"
     "  --json                    print the server's raw JSON response\n"
     "  --no-color                no colours (also NO_COLOR=1; colour is only used on a terminal)\n"
     "  -h, --help                show help\n";
@@ -161,7 +189,7 @@ void cli_print_tool_help(FILE *f)
     fprintf(f, "\n%s", global_options_help);
     fprintf(f, "  -V, --version             show the client version\n"
                "\nExit status: 0 success, 1 the server refused the request, 2 usage error,\n"
-               "3 the server could not be reached.\n"
+               "3 the server could not be reached, 130 cancelled with Ctrl-C (login).\n"
                "Run 'xcelsior help COMMAND' for the options of one command.\n");
 }
 
