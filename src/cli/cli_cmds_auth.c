@@ -127,15 +127,16 @@ static int finish_login(struct cli_ctx *ctx, const char *token, const json_t *us
 
 /* ---------- login: device flow ---------- */
 
-static const char *err_code(const struct cli_resp *r)
+/* Whether the error envelope names `what`, as its code or as its message (the server reports RFC 8628
+ * errors such as authorization_pending in the message, with a generic code). */
+static int err_is(const struct cli_resp *r, const char *what)
 {
     const json_t *e = json_is_object(r->json) ? json_object_get(r->json, "error") : NULL;
 
-    if (json_is_object(e))
-        return cli_jstr(e, "code");
     if (json_is_string(e))
-        return json_string_value(e);
-    return "";
+        return strcmp(json_string_value(e), what) == 0;
+    return json_is_object(e) &&
+           (strcmp(cli_jstr(e, "code"), what) == 0 || strcmp(cli_jstr(e, "message"), what) == 0);
 }
 
 static int device_login(struct cli_ctx *ctx)
@@ -163,14 +164,26 @@ static int device_login(struct cli_ctx *ctx)
         interval = 5;
     if (expires <= 0)
         expires = 600;
-    fprintf(say,
-            "To sign in, open this page in a browser where you are signed in to Xcelsior:\n"
-            "  %s\n"
-            "and enter the code:\n"
-            "  %s\n"
-            "(The dashboard's Account panel can approve it too.) Waiting for approval "
-            "(Ctrl-C to cancel)...\n",
-            cli_jstr(r.json, "verification_uri"), cli_jstr(r.json, "user_code"));
+    {
+        const char *uri = cli_jstr(r.json, "verification_uri");
+        const char *complete = cli_jstr(r.json, "verification_uri_complete");
+        const char *code = cli_jstr(r.json, "user_code");
+        char *esc = cli_path_escape(code);
+
+        fprintf(say,
+                "To sign in, open this page in a browser where you are signed in to Xcelsior:\n"
+                "  %s%s\n"
+                "and enter the code:\n"
+                "  %s\n",
+                *uri ? uri : ctx->base_url, *uri ? "" : "/api/auth/verify", code);
+        if (*complete)
+            fprintf(say, "(or open %s)\n", complete);
+        else
+            fprintf(say, "(or approve it in the dashboard: %s/dashboard?user_code=%s)\n",
+                    ctx->base_url, esc);
+        fprintf(say, "Waiting for approval (Ctrl-C to cancel)...\n");
+        free(esc);
+    }
     fflush(say);
     deadline = time(NULL) + expires;
 
@@ -181,8 +194,6 @@ static int device_login(struct cli_ctx *ctx)
     catch_sigint(&old);
     wait = interval;
     for (;;) {
-        const char *code;
-
         if (nap(wait) != 0) {
             rc = cancelled();
             break;
@@ -196,29 +207,28 @@ static int device_login(struct cli_ctx *ctx)
             rc = cancelled();
             break;
         }
-        code = err_code(&t);
         if (t.status == 200 && json_is_object(t.json) && *cli_jstr(t.json, "access_token")) {
             release_sigint(&old);
             rc = finish_login(ctx, cli_jstr(t.json, "access_token"), NULL);
             goto done;
         }
-        if (t.status == 410 || strcmp(code, "expired_token") == 0) {
+        if (t.status == 410 || err_is(&t, "expired_token")) {
             cli_errorf("the code expired before it was approved; run 'xcelsior login' again");
             rc = CLI_EXIT_API;
             break;
         }
-        if (t.status == 404 || strcmp(code, "invalid_device_code") == 0) {
+        if (t.status == 404 || err_is(&t, "invalid_device_code")) {
             cli_errorf("the code is no longer valid (already used, or unknown to this server); "
                        "run 'xcelsior login' again");
             rc = CLI_EXIT_API;
             break;
         }
-        if (strcmp(code, "slow_down") == 0) {
+        if (err_is(&t, "slow_down")) {
             interval += 5; /* RFC 8628 §3.5 */
             wait = t.retry_after > interval ? t.retry_after : interval;
             continue;
         }
-        if (t.status == 428 || strcmp(code, "authorization_pending") == 0 || t.status == 429 ||
+        if (t.status == 428 || err_is(&t, "authorization_pending") || t.status == 429 ||
             t.status == 502 || t.status == 503 || t.status == 504) {
             if (time(NULL) >= deadline) {
                 cli_errorf("the code expired before it was approved; run 'xcelsior login' again");

@@ -1,11 +1,14 @@
 """`xcelsior login` / `logout` / `whoami` / `keys` against the real server (api.md §8.15, domain §27,
 issue 10 item 3). The test plays the user: it registers an account through the API and approves
 the CLI's device code with POST /api/auth/verify, as the dashboard or the verification page would."""
+import http.server
+import json
 import os
 import re
 import signal
 import stat
 import subprocess
+import threading
 import time
 
 import pytest
@@ -99,7 +102,6 @@ def test_device_login_then_whoami(cli, url, home):
     assert f"customer: {user['customer_id']}" in w.stdout
     j = cli("--json", "whoami", url=url, home=home)
     assert j.returncode == 0
-    import json
     assert json.loads(j.stdout)["user"]["email"] == email
 
     # The approved code was used up: approving it again finds nothing to approve.
@@ -135,11 +137,80 @@ def test_device_login_json_keeps_stdout_clean(url, home):
     assert st == 200, body
     out, err = p.communicate(timeout=40)
     assert p.returncode == 0, err
-    import json
     doc = json.loads(out)
     assert doc["ok"] is True and doc["user"]["email"] == email
     assert doc["token_file"] == str(token_file(home))
     assert assert_private(home) not in out  # the secret is not echoed
+
+
+class FakeDeviceServer:
+    """A stand-in for the token endpoint's refusals that a real server only gives after minutes
+    (expiry) or a race (consumed code): answers 428 with Retry-After, then the final status."""
+
+    def __init__(self, final_status, final_message):
+        self.token_calls = []  # (monotonic time, Authorization header)
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def reply(self, status, body, headers=()):
+                raw = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path == "/api/auth/device":
+                    self.reply(200, {"ok": True, "device_code": "d" * 43, "user_code": "BCDF-GHJK",
+                                     "verification_uri": "http://verify.invalid/api/auth/verify",
+                                     "expires_in": 600, "interval": 1})
+                elif self.path == "/api/auth/token":
+                    outer.token_calls.append((time.monotonic(), self.headers.get("Authorization")))
+                    if len(outer.token_calls) == 1:
+                        self.reply(428, {"ok": False, "error": {"code": "precondition_required",
+                                                                "message": "authorization_pending"}},
+                                   [("Retry-After", "3")])
+                    else:
+                        self.reply(final_status, {"ok": False, "error": {
+                            "code": final_message, "message": final_message}})
+                else:
+                    self.reply(404, {"ok": False, "error": {"code": "not_found", "message": "Not found"}})
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.parametrize("status,message,expect", [
+    (410, "expired_token", "expired"),
+    (404, "invalid_device_code", "no longer valid"),
+])
+def test_device_login_honours_retry_after_and_stops(cli, home, status, message, expect):
+    fake = FakeDeviceServer(status, message)
+    try:
+        p = cli("login", url=fake.url, home=home, env={"XCELSIOR_API_TOKEN": "xc-" + "k" * 43})
+    finally:
+        fake.close()
+    assert p.returncode == 1, (p.stdout, p.stderr)
+    assert "BCDF-GHJK" in p.stdout and "http://verify.invalid/api/auth/verify" in p.stdout
+    assert p.stderr.startswith("error: ") and expect in p.stderr and "xcelsior login" in p.stderr
+    assert len(fake.token_calls) == 2
+    # The server asked for 3 s although the interval is 1 s.
+    assert fake.token_calls[1][0] - fake.token_calls[0][0] >= 2.9
+    # The public login routes get no credential, even with one in the environment.
+    assert all(auth is None for _, auth in fake.token_calls)
+    assert not token_file(home).exists()
 
 
 # ---------------------------------------------------------------- e-mail and password
