@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "server/app.h"
+#include "server/svc/accounts.h"
 #include "server/svc/billing_svc.h"
 #include "server/svc/engine.h"
 #include "server/svc/tx.h"
@@ -18,6 +19,10 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static bool stop;
 static bool kicked; /* new work or freed capacity since the last queue pass (under mu) */
 #define KICK_GAP_US 100000
+/* API key last_used is written in batches (domain §24: at most once per 60 s per key); expired
+ * sessions, reset tokens, device codes and old login failures are purged less often. */
+#define KEY_FLUSH_US (5 * 1000000LL)
+#define ACCOUNTS_SWEEP_US (60 * 1000000LL)
 
 void loops_kick(void)
 {
@@ -31,6 +36,7 @@ static void *run(void *arg)
 {
     (void)arg;
     int64_t next_sweep = 0, next_queue = 0, next_spot = 0, next_kick_ok = 0;
+    int64_t next_key_flush = clock_mono_us() + KEY_FLUSH_US, next_acct_sweep = clock_mono_us() + ACCOUNTS_SWEEP_US;
     bool kick = false;
     /* Spot repricing + preemption: off in test unless its interval was set (domain §1.3). */
     const struct billing_config *bc = billing_cfg();
@@ -76,6 +82,15 @@ static void *run(void *arg)
             json_decref(preempted);
             next_spot = now + spot;
         }
+        if (now >= next_key_flush) {
+            (void)accounts_key_flush(NULL); /* logs its own failure; last_used is advisory */
+            next_key_flush = now + KEY_FLUSH_US;
+        }
+        if (now >= next_acct_sweep) {
+            if (accounts_sweep(app_now()) < 0)
+                log_warn("accounts sweep failed; retrying next interval");
+            next_acct_sweep = now + ACCOUNTS_SWEEP_US;
+        }
         pthread_mutex_lock(&mu);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -106,4 +121,6 @@ void loops_stop(void)
     pthread_mutex_unlock(&mu);
     if (started)
         pthread_join(thread, NULL);
+    /* Key uses noted since the last flush are written before the store closes. */
+    (void)accounts_key_flush(NULL);
 }
