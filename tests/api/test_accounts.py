@@ -628,3 +628,15 @@ def test_key_last_used_survives_a_restart(servers):
     u.api = Api(b)
     keys = u.get("/api/keys").json()["keys"]
     assert keys[0]["last_used"] is not None
+
+
+def test_deletion_cancels_the_users_queued_jobs(aapi):
+    """Domain §21.6: the jobs of a deleted account do not stay in the queue."""
+    u = User(aapi)
+    r = u.post("/job", {"name": "mine", "vram_needed_gb": 4096})
+    assert r.status_code == 200, r.text
+    job = r.json()["job"]
+    assert job["owner"] == u.user["customer_id"], job
+    assert u.get("/api/auth/me/data-export").json()["data_export"]["total_jobs"] == 1
+    assert u.delete("/api/auth/me").status_code == 200
+    assert aapi.job(job["job_id"])["status"] == "cancelled"
