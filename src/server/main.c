@@ -17,6 +17,7 @@
 #include "server/http/http.h"
 #include "server/svc/loops.h"
 #include "server/http/ratelimit.h"
+#include "server/http/routes.h"
 #include "server/http/sse.h"
 #include "server/svc/tx.h"
 
@@ -73,7 +74,14 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"host", required_argument, NULL, 'H'}, {"port", required_argument, NULL, 'p'},
                                          {"db", required_argument, NULL, 'd'},   {"env-file", required_argument, NULL, 'e'},
                                          {"help", no_argument, NULL, 'h'},       {"version", no_argument, NULL, 'V'},
-                                         {NULL, 0, NULL, 0}};
+                                         {"check-routes", no_argument, NULL, 'R'}, {NULL, 0, NULL, 0}};
+    /* The route table must be sound (every route has a permission mark): checked by the build
+     * (--check-routes runs after linking) and again before serving. */
+    char route_err[256];
+    if (routes_check(route_err, sizeof route_err) < 0) {
+        fprintf(stderr, "xcelsiord: %s\n", route_err);
+        return 70;
+    }
     int c;
     while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
         switch (c) {
@@ -91,6 +99,7 @@ int main(int argc, char **argv)
         case 'e': env_file = optarg; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("xcelsiord %s\n", XC_VERSION); return 0;
+        case 'R': printf("xcelsiord: %zu routes, every one marked\n", routes_count); return 0;
         default: usage(stderr); return 2;
         }
     }

@@ -58,6 +58,8 @@ int bstore_record_set_refund(struct store *s, const char *billing_id, int64_t re
 struct bill_filter {
     const char *job_id, *host_id, *owner; /* NULL = any */
     const char *viewer_host;              /* agents: only this host (NULL = any) */
+    /* users: records whose owner is viewer_customer or whose host_owner is viewer_user (NULL = any) */
+    const char *viewer_customer, *viewer_user;
     bool has_since, has_until;
     int64_t since, until;                 /* completed_at in [since, until) */
     int limit, offset;                    /* limit <= 0: all */

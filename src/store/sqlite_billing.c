@@ -174,11 +174,11 @@ out:
     return rc;
 }
 
-/* The filter as bound parameters ?1..?7 (NULL = no constraint). */
+/* The filter as bound parameters ?1..?6, ?9, ?10 (NULL = no constraint). */
 #define REC_WHERE                                                                                  \
     " WHERE (?1 IS NULL OR job_id=?1) AND (?2 IS NULL OR host_id=?2) AND (?3 IS NULL OR owner=?3)"  \
     " AND (?4 IS NULL OR host_id=?4) AND (?5 IS NULL OR completed_at>=?5)"                          \
-    " AND (?6 IS NULL OR completed_at<?6)"
+    " AND (?6 IS NULL OR completed_at<?6) AND (?9 IS NULL OR owner=?9 OR (?10<>'' AND host_owner=?10))"
 
 static void bind_filter(sqlite3_stmt *q, const struct bill_filter *f)
 {
@@ -194,6 +194,8 @@ static void bind_filter(sqlite3_stmt *q, const struct bill_filter *f)
         sqlite3_bind_int64(q, 6, f->until);
     else
         sqlite3_bind_null(q, 6);
+    sq_bind_text_or_null(q, 9, f->viewer_customer);
+    sq_bind_text_or_null(q, 10, f->viewer_customer ? (f->viewer_user ? f->viewer_user : "") : NULL);
 }
 
 static const char SQL_REC_LIST[] = "SELECT " REC_COLS " FROM billing_records" REC_WHERE

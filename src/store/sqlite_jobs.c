@@ -194,20 +194,22 @@ int store_job_put(struct store *s, const struct job *j)
  * orders: built once from fixed fragments (never from input) so that each is a cached statement
  * whose WHERE clause matches an index. Values are always bound: ?1 status, ?2 host_id, ?3 owner,
  * ?4 limit, ?5 offset, ?6/?7 the keyset position (submitted_at, job_id). */
-enum { LF_STATUS = 1, LF_HOST = 2, LF_OWNER = 4, LF_AFTER = 8, LF_QUEUE = 16, LF__COUNT = 32 };
+enum { LF_STATUS = 1, LF_HOST = 2, LF_OWNER = 4, LF_AFTER = 8, LF_QUEUE = 16, LF_VIEWER = 32, LF__COUNT = 64 };
 static char *list_sql[LF__COUNT], *count_sql[LF__COUNT];
 static pthread_once_t list_once = PTHREAD_ONCE_INIT;
 
 static void list_sql_build(void)
 {
     for (int m = 0; m < LF__COUNT; m++) {
-        char where[256] = "WHERE 1";
+        char where[512] = "WHERE 1";
         if (m & LF_STATUS)
             strcat(where, " AND status=?1");
         if (m & LF_HOST)
             strcat(where, " AND host_id=?2");
         if (m & LF_OWNER)
             strcat(where, " AND owner=?3");
+        if (m & LF_VIEWER) /* a user's view: own jobs, and jobs on hosts they own */
+            strcat(where, " AND (owner=?8 OR host_id IN (SELECT host_id FROM hosts WHERE owner=?9 AND owner<>''))");
         count_sql[m] = xasprintf("SELECT count(*) FROM jobs %s", where);
         if (m & LF_AFTER)
             strcat(where, " AND (submitted_at, job_id) > (?6, ?7)");
@@ -220,7 +222,7 @@ static int job_total(struct store *s, const struct job_filter *f, int mask, int6
 {
     sqlite3_stmt *q;
     int r;
-    if (!(mask & (LF_HOST | LF_OWNER))) {
+    if (!(mask & (LF_HOST | LF_OWNER | LF_VIEWER))) {
         /* Kept by triggers: no scan. */
         if (!(q = sq_stmt(s, SQL_JOB_COUNTS)))
             return XC_EDB;
@@ -231,7 +233,7 @@ static int job_total(struct store *s, const struct job_filter *f, int mask, int6
         sqlite3_reset(q);
         return r == SQLITE_DONE ? 0 : sq_err(s, "job count");
     }
-    if (!(q = sq_stmt(s, count_sql[mask & (LF_STATUS | LF_HOST | LF_OWNER)])))
+    if (!(q = sq_stmt(s, count_sql[mask & (LF_STATUS | LF_HOST | LF_OWNER | LF_VIEWER)])))
         return XC_EDB;
     if (f->has_status)
         sq_bind_jobstate(q, 1, f->status);
@@ -239,6 +241,10 @@ static int job_total(struct store *s, const struct job_filter *f, int mask, int6
         sq_bind_text(q, 2, f->host_id);
     if (f->owner)
         sq_bind_text(q, 3, f->owner);
+    if (f->viewer_customer) {
+        sq_bind_text(q, 8, f->viewer_customer);
+        sq_bind_text(q, 9, f->viewer_user ? f->viewer_user : "");
+    }
     r = sqlite3_step(q);
     if (r == SQLITE_ROW)
         *total = sqlite3_column_int64(q, 0);
@@ -250,7 +256,8 @@ int store_job_list(struct store *s, const struct job_filter *f, struct job **out
 {
     pthread_once(&list_once, list_sql_build);
     int mask = (f->has_status ? LF_STATUS : 0) | (f->host_id ? LF_HOST : 0) | (f->owner ? LF_OWNER : 0) |
-               (f->after_id ? LF_AFTER : 0) | (f->queue_order ? LF_QUEUE : 0);
+               (f->after_id ? LF_AFTER : 0) | (f->queue_order ? LF_QUEUE : 0) |
+               (f->viewer_customer ? LF_VIEWER : 0);
     if ((mask & LF_AFTER) && (mask & LF_QUEUE))
         return XC_EINVAL; /* keyset pages follow submission order only */
     int rc = XC_EDB;
@@ -273,6 +280,10 @@ int store_job_list(struct store *s, const struct job_filter *f, struct job **out
     if (f->after_id) {
         sqlite3_bind_int64(q, 6, f->after_submitted);
         sq_bind_text(q, 7, f->after_id);
+    }
+    if (f->viewer_customer) {
+        sq_bind_text(q, 8, f->viewer_customer);
+        sq_bind_text(q, 9, f->viewer_user ? f->viewer_user : "");
     }
     rc = sq_collect(s, q, sizeof **out, job_read_v, (void **)out, n, "job list");
 out:

@@ -78,6 +78,9 @@ struct job_filter {
     enum jobstate status;
     const char *host_id; /* NULL = any */
     const char *owner;   /* NULL = any */
+    /* A non-admin user's view (api §7.1): jobs whose owner is viewer_customer, or on a host whose
+     * owner is viewer_user. NULL = no restriction. */
+    const char *viewer_customer, *viewer_user;
     bool queue_order;    /* priority desc, submitted asc, id asc instead of submitted asc */
     int limit;           /* <= 0: no limit */
     int offset;

@@ -411,7 +411,7 @@ void h_agent_telemetry_get(struct req *r)
     const char *id;
     if (v_path_host_id(r, 0, &id) < 0)
         return;
-    if (r->who.kind == PRINCIPAL_AGENT && strcmp(id, r->who.host_id) != 0) {
+    if (!auth_sees_host(&r->who, id)) {
         reply_error(r, 404, "No telemetry for host %s", id);
         return;
     }
@@ -429,6 +429,17 @@ void h_agent_telemetry_get(struct req *r)
 void h_telemetry_all(struct req *r)
 {
     json_t *all = telemetry_all(r->who.kind == PRINCIPAL_AGENT ? r->who.host_id : NULL, app_now());
+    if (r->who.kind == PRINCIPAL_USER && !r->who.is_admin) {
+        /* Users: hosts they own and active hosts (api §7.3). */
+        const char *k;
+        json_t *v;
+        void *tmp;
+        json_object_foreach_safe(all, tmp, k, v)
+        {
+            if (!auth_sees_host(&r->who, k))
+                json_object_del(all, k);
+        }
+    }
     size_t n = json_object_size(all);
     reply_ok(r, 200, json_pack("{s:o,s:I}", "hosts", all, "count", (json_int_t)n));
 }

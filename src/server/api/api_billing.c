@@ -15,6 +15,7 @@
 #include "core/pricing.h"
 #include "core/tax.h"
 #include "server/app.h"
+#include "server/http/auth.h"
 #include "server/svc/billing_svc.h"
 #include "server/api/handlers_billing.h"
 #include "server/svc/tx.h"
@@ -173,6 +174,9 @@ void h_billing_list(struct req *r)
     query_str(r, "owner", &f.owner);
     if (r->who.kind == PRINCIPAL_AGENT)
         f.viewer_host = r->who.host_id;
+    /* Users: records billed to their customer, or earned by hosts they own (api §7.2). */
+    f.viewer_customer = auth_view_customer(&r->who);
+    f.viewer_user = auth_view_user(&r->who);
     f.limit = (int)limit;
     f.offset = (int)offset;
     struct bill_record *recs = NULL;
@@ -726,6 +730,8 @@ void h_attestation(struct req *r)
     const char *cust = NULL;
     int64_t now = app_now(), start, end;
     query_str(r, "customer_id", &cust);
+    if (cust && auth_customer(r, cust) < 0) /* customer scope: O on the customer */
+        return;
     if (period_query(r, INT64_MIN, now, &start, &end) < 0)
         return;
     reply_ok(r, 200, json_pack("{s:o}", "attestation", bsvc_attestation(cust, start, end, now)));

@@ -156,8 +156,16 @@ void h_host_put(struct req *r)
         host_init(&h);
         snprintf(h.host_id, sizeof h.host_id, "%s", b.host_id);
         h.registered_at = now;
+        /* The registering user owns the host (domain §2.1); operator and agent hosts have none. */
+        if (r->who.kind == PRINCIPAL_USER)
+            snprintf(h.owner, sizeof h.owner, "%s", r->who.user.user.user_id);
     } else if (rc < 0) {
         goto fail;
+    } else if (r->who.kind == PRINCIPAL_USER && !r->who.is_admin && !auth_owns_host(&r->who, &h)) {
+        tx_rollback();
+        host_free(&h);
+        reply_error(r, 403, "Host %s is owned by another provider", b.host_id);
+        return;
     }
     int64_t old_total = h.total_mgb, old_gpus = h.gpu_count;
     char old_model[129];
@@ -287,6 +295,7 @@ static struct {
 struct host_page {
     bool active_only, canada;
     const char *only_host; /* an agent sees its own host only */
+    const char *viewer;    /* a user (not admin) sees hosts they own, plus active ones with active_only */
     int64_t after_registered;
     const char *after_id;
     int limit;
@@ -300,7 +309,8 @@ static char *render_host_list(const struct host_page *pg, size_t *len, int *rc)
     if (pg->canada)
         *rc = store_host_list(g_app->store, true, &hosts, &n);
     else if ((*rc = store_host_counts(g_app->store, counts)) == 0)
-        *rc = store_host_page(g_app->store, pg->active_only, pg->after_registered, pg->after_id, pg->limit, &hosts, &n);
+        *rc = store_host_page(g_app->store, pg->active_only && !pg->viewer, pg->after_registered, pg->after_id,
+                              pg->limit, &hosts, &n);
     if (*rc < 0)
         return NULL;
     json_t *arr = json_array(), *next = json_null();
@@ -311,6 +321,9 @@ static char *render_host_list(const struct host_page *pg, size_t *len, int *rc)
     }
     for (size_t i = 0; i < n; i++) {
         bool visible = !pg->only_host || strcmp(pg->only_host, hosts[i].host_id) == 0;
+        if (pg->viewer)
+            visible = (hosts[i].owner[0] && strcmp(hosts[i].owner, pg->viewer) == 0) ||
+                      (pg->active_only && hosts[i].status == HOST_ACTIVE);
         if (visible && (!pg->canada || strcmp(hosts[i].country, "CA") == 0))
             json_array_append_new(arr, view_host(&hosts[i]));
         host_free(&hosts[i]);
@@ -318,7 +331,7 @@ static char *render_host_list(const struct host_page *pg, size_t *len, int *rc)
     free(hosts);
     for (int i = 0; i < HOST__COUNT; i++)
         all += counts[i];
-    int64_t total = pg->only_host || pg->canada ? (int64_t)json_array_size(arr)
+    int64_t total = pg->only_host || pg->viewer || pg->canada ? (int64_t)json_array_size(arr)
                                                 : pg->active_only ? counts[HOST_ACTIVE] : all;
     json_t *out = json_pack("{s:b,s:o,s:I,s:o}", "ok", 1, "hosts", arr, "total", (json_int_t)total, "next_cursor", next);
     char *body = jsonx_dump(out, len);
@@ -346,10 +359,12 @@ static void reply_host_list(struct req *r, const struct host_page *pg)
 {
     int rc = 0;
     size_t len;
-    if (r->who.kind == PRINCIPAL_AGENT || pg->after_id || pg->limit != HOST_PAGE_MAX) {
+    const char *viewer = pg->canada ? NULL : auth_view_user(&r->who);
+    if (r->who.kind == PRINCIPAL_AGENT || viewer || pg->after_id || pg->limit != HOST_PAGE_MAX) {
         struct host_page own = *pg;
         if (r->who.kind == PRINCIPAL_AGENT)
             own.only_host = r->who.host_id;
+        own.viewer = viewer;
         reply_host_page(r, &own);
         return;
     }

@@ -61,8 +61,11 @@ void h_jobs_list(struct req *r)
     f.offset = (int)offset;
     query_str(r, "host_id", &f.host_id);
     query_str(r, "owner", &f.owner);
+    /* Visibility (api §7.1): agents see their host's jobs; users their own and those on their hosts. */
     if (r->who.kind == PRINCIPAL_AGENT)
         f.host_id = r->who.host_id;
+    f.viewer_customer = auth_view_customer(&r->who);
+    f.viewer_user = auth_view_user(&r->who);
     struct job *jobs = NULL;
     size_t n = 0;
     int64_t total = 0;

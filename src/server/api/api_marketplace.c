@@ -11,6 +11,7 @@
 #include "common/xalloc.h"
 #include "common/fixed.h"
 #include "server/app.h"
+#include "server/http/auth.h"
 #include "server/svc/billing_svc.h"
 #include "server/api/handlers_billing.h"
 #include "server/svc/tx.h"
@@ -27,6 +28,8 @@ void h_market_list(struct req *r)
     body_str(r, "gpu_model", &model);
     bool hv = body_int(r, "vram_gb", &vram);
     body_str(r, "description", &desc);
+    if (auth_host_owner(r, host_id) < 0) /* O on the host named in the body */
+        return;
     struct host h;
     int rc = valid_host_id(host_id) ? store_host_get(g_app->store, host_id, &h) : XC_ENOTFOUND;
     if (rc == XC_ENOTFOUND) {

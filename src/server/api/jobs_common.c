@@ -20,7 +20,10 @@ static int load(struct req *r, int idx, struct job *j, bool hide_foreign)
     if (v_path_job_id(r, idx, &id) < 0)
         return -1;
     int rc = store_job_get(g_app->store, id, j);
-    if (rc == 0 && hide_foreign && r->who.kind == PRINCIPAL_AGENT && strcmp(j->host_id, r->who.host_id) != 0) {
+    /* Jobs the caller may not see are not found (no existence leak); an agent reporting on a
+     * job of another host is answered 409 by the transition instead. */
+    bool agent_report = !hide_foreign && r->who.kind == PRINCIPAL_AGENT;
+    if (rc == 0 && !agent_report && !auth_sees_job(&r->who, j)) {
         job_free(j);
         rc = XC_ENOTFOUND;
     }
@@ -60,7 +63,17 @@ void jobs_apply_transition(struct req *r, struct job *j, enum jobstate to, const
                            const struct trans_opts *o)
 {
     enum jobstate from = j->status;
-    enum jobstate_actor actor = r->who.kind == PRINCIPAL_AGENT ? JOBSTATE_ACTOR_AGENT : JOBSTATE_ACTOR_ADMIN;
+    enum jobstate_actor actor = JOBSTATE_ACTOR_ADMIN;
+    if (r->who.kind == PRINCIPAL_AGENT) {
+        actor = JOBSTATE_ACTOR_AGENT;
+    } else if (!r->who.is_admin) {
+        /* A user who sees the job (jobs_load_*) but does not own it may not change it. */
+        if (!auth_owns_job(&r->who, j)) {
+            reply_error(r, 403, "Only the job's owner or an admin may change job %s", j->job_id);
+            return;
+        }
+        actor = JOBSTATE_ACTOR_OWNER;
+    }
     if (actor == JOBSTATE_ACTOR_AGENT && !host_id)
         host_id = r->who.host_id;
     if (actor == JOBSTATE_ACTOR_AGENT && strcmp(host_id, r->who.host_id) != 0) {

@@ -149,9 +149,12 @@ static int parse_job_body(struct req *r, struct job *j, bool spot)
         j->has_max_duration = true;
         j->max_duration_ms = hours * 36;
     }
-    /* The operator may submit on behalf of a customer (the job is then billed to that wallet). */
+    /* A user's job is billed to their own customer account (api §7.1); only an admin may
+     * submit on behalf of a customer (the job is then billed to that wallet). */
     const char *owner = NULL;
-    if (body_str(r, "owner", &owner) && *owner)
+    if (r->who.kind == PRINCIPAL_USER)
+        snprintf(j->owner, sizeof j->owner, "%s", r->who.user.user.customer_id);
+    else if (body_str(r, "owner", &owner) && *owner)
         snprintf(j->owner, sizeof j->owner, "%s", owner);
     snprintf(j->name, sizeof j->name, "%s", name);
     j->vram_mgb = vram;

@@ -327,18 +327,38 @@ static void client_addr(struct req *r, char *out, size_t n)
         snprintf(out, n, "unknown");
 }
 
-static bool rate_limited(struct req *r)
+/* Counts the request against a bucket: the client address (key NULL), or an identity key. */
+static bool rate_limited_key(struct req *r, const char *key)
 {
     char addr[64];
     int64_t retry;
-    client_addr(r, addr, sizeof addr);
-    if (ratelimit_allow(addr, clock_mono_us(), &retry))
+    if (!key) {
+        client_addr(r, addr, sizeof addr);
+        key = addr;
+    }
+    if (ratelimit_allow(key, clock_mono_us(), &retry))
         return false;
     char v[24];
     snprintf(v, sizeof v, "%lld", (long long)retry);
     reply_error(r, 429, "Too many requests");
     reply_header(r, "Retry-After", v);
     return true;
+}
+
+static bool rate_limited(struct req *r)
+{
+    return rate_limited_key(r, NULL);
+}
+
+/* The per-identity limit (issue 10): a user's or an agent's requests count in their own bucket
+ * as well, whatever addresses they come from (the operator is not limited by identity). */
+static bool identity_limited(struct req *r)
+{
+    char key[96];
+    if (r->route->rate_exempt || r->who.kind == PRINCIPAL_ADMIN)
+        return false;
+    const char *k = auth_rate_key(&r->who, key, sizeof key);
+    return k && rate_limited_key(r, k);
 }
 
 static void dispatch(struct req *r)
@@ -363,7 +383,7 @@ static void dispatch(struct req *r)
      * (WAL) and never wait for the writer; a transaction the handler opens still uses the writer. */
     bool reader = (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) && store_read_begin(g_app->store);
     /* The route's declaration is checked before its handler runs (validate.h). */
-    if (auth_gate(r) == 0 && validate_request(r) == 0) {
+    if (auth_gate(r) == 0 && !identity_limited(r) && validate_request(r) == 0) {
         tx_defer_begin(&r->wait_epoch);
         r->route->handler(r);
         tx_defer_end();

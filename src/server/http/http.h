@@ -5,17 +5,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/svc/accounts.h"
+
 struct MHD_Connection;
 struct MHD_Response;
 
-/* Who is calling (api §2.2). Users/sessions arrive with the accounts feature; today the
- * principals are the operator (global token, or anonymous in dev/test), agents and anonymous. */
-enum principal_kind { PRINCIPAL_ANON, PRINCIPAL_ADMIN, PRINCIPAL_AGENT, PRINCIPAL_INVALID };
+/* Who is calling (api §2.2): the operator (global token), a user (session or API key), an agent
+ * (bound to one host), anonymous (no header) or invalid (a header that matches nothing). */
+enum principal_kind { PRINCIPAL_ANON, PRINCIPAL_ADMIN, PRINCIPAL_USER, PRINCIPAL_AGENT, PRINCIPAL_INVALID };
 
 struct principal {
     enum principal_kind kind;
-    bool is_admin;       /* admin rights (global token, or the open dev/test gate) */
-    char host_id[65];    /* bound host for agents */
+    bool is_admin;    /* admin rights: the operator, a user whose role is admin, or dev/test anonymous */
+    char host_id[65]; /* bound host for agents */
+    /* kind USER: the account as of this request (user_id, role, customer_id, provider_id) and
+     * the presented credential (its hash; logout/refresh act on it). */
+    struct acct_principal user;
 };
 
 #define REQ_MAX_PARAMS 4

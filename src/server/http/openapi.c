@@ -78,6 +78,18 @@ static const struct shape shapes[] = {
     {"MarketStats", NULL, "", "Marketplace totals"},
     {"SpotPrices", NULL, "prices:object", NULL},
     {"SpotCycle", NULL, "prices:object,preempted:array", NULL},
+    {"AuthToken", NULL, "access_token:string,token_type:string,expires_in:integer,user:object",
+     "A session token (64 characters, 30 days); register and login add the user"},
+    {"User", NULL, "user:object", NULL},
+    {"UserList", NULL, "users:array,total:integer", NULL},
+    {"Message", NULL, "message:string", NULL},
+    {"DataExport", NULL, "data_export:object", NULL},
+    {"ApiKey", NULL, "key:string,name:string,preview:string,note:string", "The key is shown once"},
+    {"ApiKeyList", NULL, "keys:array", NULL},
+    {"DeviceCode", NULL, "device_code:string,user_code:string,verification_uri:string,expires_in:integer,interval:integer", NULL},
+    {"Team", NULL, "team_id:string,name:string,plan:string,max_members:integer", NULL},
+    {"TeamList", NULL, "teams:array", NULL},
+    {"TeamDetail", NULL, "team:object,members:array", NULL},
 };
 
 static const struct shape *shape_find(const char *name)
@@ -274,23 +286,36 @@ static void tag_of(const char *pattern, char *out, size_t n)
 static const char *mark_name(enum auth_mark m)
 {
     switch (m) {
-    case AUTH_PUBLIC: return "P";
-    case AUTH_ADMIN: return "A";
-    case AUTH_SIGNED: return "S";
-    case AUTH_HOST: return "H";
+    case MARK_P: return "P";
+    case MARK_A: return "A";
+    case MARK_S: return "S";
+    case MARK_U: return "U";
+    case MARK_O: return "O";
+    case MARK_H: return "H";
+    case MARK_UNSET: break;
     }
     return "A";
 }
 
-static const char *mark_doc(enum auth_mark m)
+static const char *mark_doc(const struct route *rt, char *buf, size_t n)
 {
-    switch (m) {
-    case AUTH_PUBLIC: return "Public: no credential.";
-    case AUTH_ADMIN: return "Operator only (the admin token).";
-    case AUTH_SIGNED: return "Any valid credential: the operator or an agent (agents see their own host's data).";
-    case AUTH_HOST: return "The host's own agent token, or the operator.";
+    static const char *const owned[] = {
+        [OWNS_NONE] = "", [OWNS_JOB] = " Jobs: the submitting user's customer account.",
+        [OWNS_HOST] = " Hosts: the provider user who registered it.",
+        [OWNS_CUSTOMER] = " Customers: the user whose customer_id is in the path.",
+        [OWNS_PROVIDER] = " Providers: the user whose provider_id is in the path."};
+    const char *base = "";
+    switch (rt->auth) {
+    case MARK_P: return "Public: no credential needed (an invalid one is ignored).";
+    case MARK_A: return "Admin: the operator token or a user whose role is admin.";
+    case MARK_S: return "Any signed principal: admin, user or agent (users and agents see only what is theirs).";
+    case MARK_U: return "A user principal (session token or API key), any role; required in every environment.";
+    case MARK_O: base = "The owner of the addressed resource, or admin."; break;
+    case MARK_H: base = "The host's own agent token, the user who owns the host, or admin."; break;
+    case MARK_UNSET: return "";
     }
-    return "";
+    snprintf(buf, n, "%s%s", base, rt->auth == MARK_O ? owned[rt->owns] : "");
+    return buf;
 }
 
 static json_t *operation(const struct route *rt)
@@ -300,7 +325,8 @@ static json_t *operation(const struct route *rt)
     tag_of(rt->pattern, tag, sizeof tag);
     json_t *op = json_pack("{s:s,s:s,s:[s]}", "operationId", id, "summary", rt->summary ? rt->summary : rt->pattern,
                            "tags", tag);
-    json_object_set_new(op, "description", json_string(mark_doc(rt->auth)));
+    char doc[256];
+    json_object_set_new(op, "description", json_string(mark_doc(rt, doc, sizeof doc)));
     json_object_set_new(op, "x-permission", json_string(mark_name(rt->auth)));
     if (!rt->rate_exempt)
         json_object_set_new(op, "x-rate-limited", json_true());
@@ -336,7 +362,7 @@ static json_t *operation(const struct route *rt)
     json_t *responses = json_pack("{s:o}", "200", ok);
     if (rt->query || rt->body)
         json_object_set_new(responses, "422", json_pack("{s:s}", "$ref", "#/components/responses/ValidationError"));
-    if (rt->auth != AUTH_PUBLIC) {
+    if (rt->auth != MARK_P) {
         json_object_set_new(responses, "401", json_pack("{s:s}", "$ref", "#/components/responses/Unauthorized"));
         json_object_set_new(responses, "403", json_pack("{s:s}", "$ref", "#/components/responses/Forbidden"));
     }
@@ -344,7 +370,7 @@ static json_t *operation(const struct route *rt)
         json_object_set_new(responses, "429", json_pack("{s:s}", "$ref", "#/components/responses/RateLimited"));
     json_object_set_new(responses, "default", json_pack("{s:s}", "$ref", "#/components/responses/Error"));
     json_object_set_new(op, "responses", responses);
-    json_object_set_new(op, "security", rt->auth == AUTH_PUBLIC ? json_array() : json_pack("[{s:[]}]", "bearerAuth"));
+    json_object_set_new(op, "security", rt->auth == MARK_P ? json_array() : json_pack("[{s:[]}]", "bearerAuth"));
     return op;
 }
 

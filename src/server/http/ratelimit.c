@@ -1,4 +1,5 @@
-/* The per-client request limit: a sliding window estimated from two fixed windows. */
+/* The per-client request limit (per address and per identity): a sliding window estimated from
+ * two fixed windows. */
 #include "server/http/ratelimit.h"
 
 #include <pthread.h>
@@ -13,7 +14,7 @@
 
 struct client {
     struct client *next;
-    char addr[64];
+    char addr[96]; /* a client address, or an identity key ("user:<id>", "agent:<host>") */
     int64_t win_start, cur, prev, last_seen;
 };
 

@@ -6,6 +6,7 @@
 
 #include "common/xalloc.h"
 #include "server/api/handlers.h"
+#include "server/api/handlers_accounts.h"
 #include "server/api/handlers_billing.h"
 #include "server/http/openapi.h"
 #include "core/jobstate.h"
@@ -200,9 +201,73 @@ static const struct field q_market_search[] = {
     F_END};
 static const struct field q_spot[] = {F_BOOL("history", .dflt = 0), F_INT("limit", 1, 1000, .dflt = 100), F_END};
 
-/* Route constructors: method, path, handler, permission mark, then named fields. */
-#define PUBLIC(m, p, h, ...) {.method = (m), .pattern = (p), .handler = (h), .auth = AUTH_PUBLIC, .rate_exempt = true, __VA_ARGS__}
-#define ROUTE(m, p, h, mark, ...) {.method = (m), .pattern = (p), .handler = (h), .auth = (mark), __VA_ARGS__}
+/* Accounts (api §8.15) and teams (§8.16). Lengths are in bytes (names: 100 characters of
+ * UTF-8); the service checks the rules a schema cannot say (e-mail shape and normalisation,
+ * password length in characters, control characters, the admin role) with the messages of the
+ * spec, so a bad e-mail or a short password is its 400, not a 422. */
+static const char *const user_roles[] = {"submitter", "provider", "admin", NULL};
+static const char *const team_plans[] = {"free", "pro", "enterprise", NULL};
+static const char *const team_roles[] = {"member", "admin", NULL};
+#define EMAIL_FIELDS F_STR("email", 0, 1024, .required = true, .doc = "trimmed and lower-cased; ASCII; at most 254 characters")
+#define PASSWORD_MAX 1024 /* bytes: 256 characters of UTF-8 (the service counts characters) */
+static const struct field b_register[] = {
+    EMAIL_FIELDS,
+    F_STR("password", 0, PASSWORD_MAX, .required = true, .doc = "8..256 characters"),
+    F_STR("name", 0, 400, .doc = "1..100 characters; the e-mail's local part when absent"),
+    F_STR("role", 0, 16, .enums = user_roles, .doc = "submitter (default) or provider; admin is refused (403)"),
+    F_STR("country", 0, 8, .doc = "two-letter code (CA when absent)"),
+    F_STR("province", 0, 8, .doc = "one of the 13 codes when the country is CA (ON when absent)"),
+    F_END};
+static const struct field b_login[] = {
+    EMAIL_FIELDS, F_STR("password", 0, PASSWORD_MAX, .required = true), F_END};
+static const struct field b_me_patch[] = {
+    F_STR("name", 0, 400),
+    F_STR("role", 0, 16, .enums = user_roles, .doc = "submitter or provider; admin is refused (403)"),
+    F_STR("country", 0, 8),
+    F_STR("province", 0, 8),
+    F_END};
+static const struct field b_reset[] = {EMAIL_FIELDS, F_END};
+static const struct field b_reset_confirm[] = {
+    F_STR("token", 0, 128, .required = true), F_STR("new_password", 0, PASSWORD_MAX, .required = true), F_END};
+static const struct field b_change_password[] = {
+    F_STR("current_password", 0, PASSWORD_MAX, .required = true),
+    F_STR("new_password", 0, PASSWORD_MAX, .required = true),
+    F_END};
+static const struct field q_key_name[] = {F_STR("name", 1, 256, .doc = "1..64 characters (default: default)"), F_END};
+static const struct field b_key_name[] = {F_STR("name", 1, 256, .doc = "alternative to ?name"), F_END};
+static const struct field b_device_token[] = {
+    F_STR("device_code", 0, 128, .required = true),
+    F_STR("grant_type", 0, 256, .doc = "urn:ietf:params:oauth:grant-type:device_code (the default)"),
+    F_END};
+static const struct field b_verify[] = {
+    F_STR("user_code", 0, 32, .required = true, .doc = "XXXX-XXXX, case-insensitive, hyphen optional"), F_END};
+static const struct field q_admin_users[] = {
+    F_INT("limit", 1, 5000, .dflt = 100),
+    F_INT("offset", 0, INT32_MAX, .dflt = 0),
+    F_STR("role", 0, 16, .enums = user_roles),
+    F_END};
+static const struct field b_admin_user[] = {
+    F_STR("role", 0, 16, .enums = user_roles), F_BOOL("disabled", .doc = "disabling revokes sessions and keys"), F_END};
+static const struct field b_team[] = {
+    F_STR("name", 1, 400, .required = true, .doc = "1..100 characters"),
+    F_STR("plan", 0, 16, .enums = team_plans, .doc = "free (5 members, default), pro (25), enterprise (100)"),
+    F_END};
+static const struct field b_team_member[] = {
+    EMAIL_FIELDS, F_STR("role", 0, 16, .enums = team_roles, .doc = "member (default) or admin"), F_END};
+
+/* Route constructors: method, path, handler, permission mark, then named fields. The marks are
+ * written as api §2.3 writes them: P, A, S, U, O(what), H(what) — what: JOB, HOST, CUSTOMER,
+ * PROVIDER (the gate checks the owner when the path names it; else the handler, from the body).
+ * PUBLIC(...) is P and not rate limited (the exempt system routes of api §3); ROUTE(m, p, h, P, ...)
+ * is a public route that counts against the limit (the auth routes). */
+#define P .auth = MARK_P
+#define A .auth = MARK_A
+#define S .auth = MARK_S
+#define U .auth = MARK_U
+#define O(what) .auth = MARK_O, .owns = OWNS_##what
+#define H(what) .auth = MARK_H, .owns = OWNS_##what
+#define PUBLIC(m, p, h, ...) {.method = (m), .pattern = (p), .handler = (h), .auth = MARK_P, .rate_exempt = true, __VA_ARGS__}
+#define ROUTE(m, p, h, mark, ...) {.method = (m), .pattern = (p), .handler = (h), mark, __VA_ARGS__}
 
 /* THE route table. Static segments beat parameters wherever both match (api §1). */
 const struct route routes_table[] = {
@@ -216,86 +281,154 @@ const struct route routes_table[] = {
     PUBLIC("GET", "/docs", h_docs, .response = "Html", .summary = "The API reference, rendered"),
     PUBLIC("GET", "/docs/redoc.standalone.js", h_docs_asset, .response = "JavaScript", .summary = "The vendored viewer of /docs"),
 
-    ROUTE("PUT", "/host", h_host_put, AUTH_SIGNED, .body_limit = KB(64), .body = b_host_put, .response = "Host", .summary = "Register or update a host"),
-    ROUTE("DELETE", "/host/{host_id}", h_host_delete, AUTH_HOST, .response = "Ok", .summary = "Remove a host"),
-    ROUTE("POST", "/host/{host_id}/agent-token", h_host_agent_token, AUTH_HOST, .response = "AgentToken", .summary = "Issue the host's agent token"),
-    ROUTE("GET", "/hosts", h_hosts_list, AUTH_SIGNED, .query = q_hosts, .response = "HostList", .summary = "List hosts (keyset pages)"),
-    ROUTE("GET", "/hosts/ca", h_hosts_ca, AUTH_SIGNED, .response = "HostList", .summary = "Active Canadian hosts"),
-    ROUTE("POST", "/hosts/check", h_hosts_check, AUTH_ADMIN, .response = "HostsCheck", .summary = "Sweep hosts now"),
-    ROUTE("POST", "/agent/versions", h_agent_versions, AUTH_HOST, .body_limit = KB(64), .body = b_agent_versions, .response = "Admission", .summary = "Report component versions (admission)"),
+    ROUTE("PUT", "/host", h_host_put, S, .body_limit = KB(64), .body = b_host_put, .response = "Host", .summary = "Register or update a host"),
+    ROUTE("DELETE", "/host/{host_id}", h_host_delete, H(HOST), .response = "Ok", .summary = "Remove a host"),
+    ROUTE("POST", "/host/{host_id}/agent-token", h_host_agent_token, O(HOST), .response = "AgentToken", .summary = "Issue the host's agent token"),
+    ROUTE("GET", "/hosts", h_hosts_list, S, .query = q_hosts, .response = "HostList", .summary = "List hosts (keyset pages)"),
+    ROUTE("GET", "/hosts/ca", h_hosts_ca, S, .response = "HostList", .summary = "Active Canadian hosts"),
+    ROUTE("POST", "/hosts/check", h_hosts_check, A, .response = "HostsCheck", .summary = "Sweep hosts now"),
+    ROUTE("POST", "/agent/versions", h_agent_versions, H(HOST), .body_limit = KB(64), .body = b_agent_versions, .response = "Admission", .summary = "Report component versions (admission)"),
 
-    ROUTE("POST", "/job", h_job_submit, AUTH_SIGNED, .body = b_job, .response = "Job", .summary = "Submit a job"),
-    ROUTE("GET", "/jobs", h_jobs_list, AUTH_SIGNED, .query = q_jobs, .response = "JobList", .summary = "List jobs"),
-    ROUTE("GET", "/job/{job_id}", h_job_get, AUTH_SIGNED, .response = "Job", .summary = "One job"),
-    ROUTE("PATCH", "/job/{job_id}", h_job_patch, AUTH_SIGNED, .body_limit = KB(64), .body = b_job_patch, .response = "Job", .summary = "Change a job's state"),
-    ROUTE("PATCH", "/job/{job_id}/status", h_job_patch, AUTH_SIGNED, .body_limit = KB(64), .body = b_job_patch, .response = "Job", .summary = "Change a job's state (alias)"),
-    ROUTE("POST", "/job/{job_id}/requeue", h_job_requeue, AUTH_SIGNED, .response = "Job", .summary = "Requeue a job"),
-    ROUTE("GET", "/jobs/{job_id}/logs", h_job_logs, AUTH_SIGNED, .query = q_job_logs, .response = "JobLogs", .summary = "A job's latest log lines"),
-    ROUTE("GET", "/jobs/{job_id}/logs/stream", h_job_logs_stream, AUTH_SIGNED, .response = "EventStream", .summary = "Follow a job's logs"),
-    ROUTE("GET", "/tiers", h_tiers, AUTH_SIGNED, .response = "Tiers", .summary = "Priority tiers"),
+    ROUTE("POST", "/job", h_job_submit, S, .body = b_job, .response = "Job", .summary = "Submit a job"),
+    ROUTE("GET", "/jobs", h_jobs_list, S, .query = q_jobs, .response = "JobList", .summary = "List jobs"),
+    ROUTE("GET", "/job/{job_id}", h_job_get, S, .response = "Job", .summary = "One job"),
+    ROUTE("PATCH", "/job/{job_id}", h_job_patch, S, .body_limit = KB(64), .body = b_job_patch, .response = "Job", .summary = "Change a job's state"),
+    ROUTE("PATCH", "/job/{job_id}/status", h_job_patch, S, .body_limit = KB(64), .body = b_job_patch, .response = "Job", .summary = "Change a job's state (alias)"),
+    ROUTE("POST", "/job/{job_id}/requeue", h_job_requeue, O(JOB), .response = "Job", .summary = "Requeue a job"),
+    ROUTE("GET", "/jobs/{job_id}/logs", h_job_logs, O(JOB), .query = q_job_logs, .response = "JobLogs", .summary = "A job's latest log lines"),
+    ROUTE("GET", "/jobs/{job_id}/logs/stream", h_job_logs_stream, O(JOB), .response = "EventStream", .summary = "Follow a job's logs"),
+    ROUTE("GET", "/tiers", h_tiers, S, .response = "Tiers", .summary = "Priority tiers"),
 
-    ROUTE("POST", "/queue/process", h_queue_process, AUTH_ADMIN, .response = "QueuePass", .summary = "Run a scheduler pass"),
-    ROUTE("POST", "/queue/process/ca", h_queue_process_ca, AUTH_ADMIN, .response = "QueuePass", .summary = "Run a Canada-only scheduler pass"),
-    ROUTE("POST", "/failover", h_failover, AUTH_ADMIN, .body_limit = KB(4), .body = b_failover, .response = "Failover", .summary = "Sweep lost hosts and requeue their work"),
-    ROUTE("GET", "/canada", h_canada_get, AUTH_SIGNED, .response = "CanadaOnly", .summary = "Canada-only mode"),
-    ROUTE("PUT", "/canada", h_canada_put, AUTH_ADMIN, .body_limit = KB(4), .body = b_canada, .response = "CanadaOnly", .summary = "Set Canada-only mode"),
+    ROUTE("POST", "/queue/process", h_queue_process, A, .response = "QueuePass", .summary = "Run a scheduler pass"),
+    ROUTE("POST", "/queue/process/ca", h_queue_process_ca, A, .response = "QueuePass", .summary = "Run a Canada-only scheduler pass"),
+    ROUTE("POST", "/failover", h_failover, A, .body_limit = KB(4), .body = b_failover, .response = "Failover", .summary = "Sweep lost hosts and requeue their work"),
+    ROUTE("GET", "/canada", h_canada_get, S, .response = "CanadaOnly", .summary = "Canada-only mode"),
+    ROUTE("PUT", "/canada", h_canada_put, A, .body_limit = KB(4), .body = b_canada, .response = "CanadaOnly", .summary = "Set Canada-only mode"),
 
-    ROUTE("POST", "/autoscale/pool", h_pool_put, AUTH_ADMIN, .body_limit = KB(16), .body = b_pool, .response = "Pool", .summary = "Add or update a pool host"),
-    ROUTE("GET", "/autoscale/pool", h_pool_list, AUTH_ADMIN, .response = "PoolList", .summary = "The autoscale pool"),
-    ROUTE("DELETE", "/autoscale/pool/{host_id}", h_pool_delete, AUTH_ADMIN, .response = "Ok", .summary = "Remove a pool host"),
-    ROUTE("POST", "/autoscale/cycle", h_autoscale_cycle, AUTH_ADMIN, .response = "Autoscale", .summary = "Scale up, place, scale down"),
-    ROUTE("POST", "/autoscale/up", h_autoscale_up, AUTH_ADMIN, .response = "Autoscale", .summary = "Scale up"),
-    ROUTE("POST", "/autoscale/down", h_autoscale_down, AUTH_ADMIN, .response = "Autoscale", .summary = "Scale down"),
+    ROUTE("POST", "/autoscale/pool", h_pool_put, A, .body_limit = KB(16), .body = b_pool, .response = "Pool", .summary = "Add or update a pool host"),
+    ROUTE("GET", "/autoscale/pool", h_pool_list, A, .response = "PoolList", .summary = "The autoscale pool"),
+    ROUTE("DELETE", "/autoscale/pool/{host_id}", h_pool_delete, A, .response = "Ok", .summary = "Remove a pool host"),
+    ROUTE("POST", "/autoscale/cycle", h_autoscale_cycle, A, .response = "Autoscale", .summary = "Scale up, place, scale down"),
+    ROUTE("POST", "/autoscale/up", h_autoscale_up, A, .response = "Autoscale", .summary = "Scale up"),
+    ROUTE("POST", "/autoscale/down", h_autoscale_down, A, .response = "Autoscale", .summary = "Scale down"),
 
-    ROUTE("GET", "/agent/work/{host_id}", h_agent_work, AUTH_HOST, .response = "AgentWork", .summary = "Work assigned to a host"),
-    ROUTE("POST", "/agent/lease/claim", h_lease_claim, AUTH_HOST, .body_limit = KB(4), .body = b_lease, .response = "Lease", .summary = "Claim a lease"),
-    ROUTE("POST", "/agent/lease/renew", h_lease_renew, AUTH_HOST, .body_limit = KB(4), .body = b_lease, .response = "Lease", .summary = "Renew a lease"),
-    ROUTE("POST", "/agent/lease/release", h_lease_release, AUTH_HOST, .body_limit = KB(4), .body = b_lease_release, .response = "Lease", .summary = "Release a lease with the outcome"),
-    ROUTE("GET", "/agent/preempt/{host_id}", h_agent_preempt_list, AUTH_HOST, .response = "PreemptList", .summary = "Pending stop requests of a host"),
-    ROUTE("POST", "/agent/preempt/{host_id}/{job_id}", h_agent_preempt_request, AUTH_ADMIN, .body_limit = KB(4), .body = b_preempt, .response = "StopRequest", .summary = "Ask a host to stop a job"),
-    ROUTE("POST", "/agent/logs", h_agent_logs, AUTH_HOST, .body = b_agent_logs, .response = "Ok", .summary = "Append job log lines"),
-    ROUTE("POST", "/agent/telemetry", h_agent_telemetry, AUTH_HOST, .body_limit = KB(64), .body = b_telemetry, .response = "Ok", .summary = "Report telemetry"),
-    ROUTE("GET", "/agent/telemetry/{host_id}", h_agent_telemetry_get, AUTH_SIGNED, .response = "Telemetry", .summary = "A host's latest telemetry"),
-    ROUTE("GET", "/api/telemetry/all", h_telemetry_all, AUTH_SIGNED, .response = "TelemetryAll", .summary = "Latest telemetry of every host"),
-    ROUTE("POST", "/agent/mining-alert", h_mining_alert, AUTH_HOST, .body_limit = KB(8), .body = b_mining, .response = "Ok", .summary = "Report a mining detection"),
+    ROUTE("GET", "/agent/work/{host_id}", h_agent_work, H(HOST), .response = "AgentWork", .summary = "Work assigned to a host"),
+    ROUTE("POST", "/agent/lease/claim", h_lease_claim, H(HOST), .body_limit = KB(4), .body = b_lease, .response = "Lease", .summary = "Claim a lease"),
+    ROUTE("POST", "/agent/lease/renew", h_lease_renew, H(HOST), .body_limit = KB(4), .body = b_lease, .response = "Lease", .summary = "Renew a lease"),
+    ROUTE("POST", "/agent/lease/release", h_lease_release, H(HOST), .body_limit = KB(4), .body = b_lease_release, .response = "Lease", .summary = "Release a lease with the outcome"),
+    ROUTE("GET", "/agent/preempt/{host_id}", h_agent_preempt_list, H(HOST), .response = "PreemptList", .summary = "Pending stop requests of a host"),
+    ROUTE("POST", "/agent/preempt/{host_id}/{job_id}", h_agent_preempt_request, A, .body_limit = KB(4), .body = b_preempt, .response = "StopRequest", .summary = "Ask a host to stop a job"),
+    ROUTE("POST", "/agent/logs", h_agent_logs, H(HOST), .body = b_agent_logs, .response = "Ok", .summary = "Append job log lines"),
+    ROUTE("POST", "/agent/telemetry", h_agent_telemetry, H(HOST), .body_limit = KB(64), .body = b_telemetry, .response = "Ok", .summary = "Report telemetry"),
+    ROUTE("GET", "/agent/telemetry/{host_id}", h_agent_telemetry_get, S, .response = "Telemetry", .summary = "A host's latest telemetry"),
+    ROUTE("GET", "/api/telemetry/all", h_telemetry_all, S, .response = "TelemetryAll", .summary = "Latest telemetry of every host"),
+    ROUTE("POST", "/agent/mining-alert", h_mining_alert, H(HOST), .body_limit = KB(8), .body = b_mining, .response = "Ok", .summary = "Report a mining detection"),
 
-    ROUTE("GET", "/api/audit/verify-chain", h_event_chain_verify, AUTH_ADMIN, .response = "ChainVerify", .summary = "Verify the event hash chain"),
-    ROUTE("GET", "/api/audit/job/{job_id}", h_audit_job, AUTH_SIGNED, .response = "AuditTrail", .summary = "A job's events"),
-    ROUTE("POST", "/api/test/clock", h_test_clock, AUTH_ADMIN, .body_limit = KB(4), .body = b_test_clock, .response = "TestClock", .summary = "Advance the clock (test environment only)"),
-    ROUTE("POST", "/api/test/sweep", h_test_sweep, AUTH_ADMIN, .response = "Sweep", .summary = "Run the sweeper now (test environment only)"),
-    /* Billing, marketplace and spot routes (api §7.2, §7.3, §8.3, §8.5, §8.6). Customer routes
-     * (mark O) are admin-only until user accounts exist. */
-    ROUTE("POST", "/billing/bill-all", h_bill_all, AUTH_ADMIN, .response = "Bills", .summary = "Bill every finished job"),
-    ROUTE("POST", "/billing/bill/{job_id}", h_bill_job, AUTH_ADMIN, .response = "Bill", .summary = "Bill one job"),
-    ROUTE("GET", "/billing", h_billing_list, AUTH_SIGNED, .query = q_billing, .response = "BillList", .summary = "Billing records"),
-    ROUTE("GET", "/billing/revenue", h_billing_revenue, AUTH_ADMIN, .query = q_since_until, .response = "Revenue", .summary = "Revenue totals"),
-    ROUTE("GET", "/api/billing/wallet/{customer_id}", h_wallet_get, AUTH_ADMIN, .response = "Wallet", .summary = "A customer's wallet"),
-    ROUTE("POST", "/api/billing/wallet/{customer_id}/deposit", h_wallet_deposit, AUTH_ADMIN, .body_limit = KB(4), .body = b_deposit, .response = "Wallet", .summary = "Deposit credit"),
-    ROUTE("GET", "/api/billing/wallet/{customer_id}/history", h_wallet_history, AUTH_ADMIN, .query = q_wallet_history, .response = "WalletHistory", .summary = "Wallet transactions"),
-    ROUTE("GET", "/api/billing/customers/{customer_id}", h_customer_get, AUTH_ADMIN, .response = "Customer", .summary = "A customer's profile"),
-    ROUTE("PUT", "/api/billing/customers/{customer_id}", h_customer_put, AUTH_ADMIN, .body_limit = KB(4), .body = b_customer, .response = "Customer", .summary = "Set a customer's profile"),
-    ROUTE("GET", "/api/billing/usage/{customer_id}", h_billing_usage, AUTH_ADMIN, .query = q_period, .response = "Usage", .summary = "Usage over a period"),
-    ROUTE("GET", "/api/billing/invoice/{customer_id}", h_invoice_preview, AUTH_ADMIN, .query = q_invoice, .response = "Invoice", .summary = "Invoice preview"),
-    ROUTE("GET", "/api/billing/invoices/{customer_id}", h_invoice_list, AUTH_ADMIN, .query = q_invoices, .response = "InvoiceList", .summary = "Monthly invoices"),
-    ROUTE("GET", "/api/billing/invoices/{customer_id}/{invoice_id}", h_invoice_get, AUTH_ADMIN, .response = "Invoice", .summary = "One invoice"),
-    ROUTE("POST", "/api/billing/refund", h_billing_refund, AUTH_ADMIN, .body_limit = KB(4), .body = b_refund, .response = "Refund", .summary = "Refund a failed job"),
-    ROUTE("GET", "/api/billing/export/caf/{customer_id}", h_caf_export, AUTH_ADMIN, .query = q_caf, .response = "CafExport", .summary = "CAF export (JSON or CSV)"),
-    ROUTE("GET", "/api/billing/attestation", h_attestation, AUTH_SIGNED, .query = q_attestation, .response = "Attestation", .summary = "Signed residency attestation"),
-    ROUTE("POST", "/api/billing/attestation/verify", h_attestation_verify, AUTH_SIGNED, .body_limit = KB(16), .body = b_attestation_verify, .response = "AttestationValid", .summary = "Verify an attestation"),
-    ROUTE("GET", "/api/pricing/reference", h_pricing_reference, AUTH_SIGNED, .response = "PricingReference", .summary = "Reference prices"),
-    ROUTE("POST", "/api/pricing/estimate", h_pricing_estimate, AUTH_SIGNED, .body_limit = KB(4), .body = b_estimate, .response = "PricingEstimate", .summary = "Estimate a job's cost"),
-    ROUTE("POST", "/marketplace/list", h_market_list, AUTH_ADMIN, .body_limit = KB(4), .body = b_market_list, .response = "Listing", .summary = "List a host on the marketplace"),
-    ROUTE("DELETE", "/marketplace/{host_id}", h_market_unlist, AUTH_ADMIN, .response = "Unlisted", .summary = "Unlist a host"),
-    ROUTE("GET", "/marketplace", h_market_browse, AUTH_SIGNED, .query = q_market, .response = "Marketplace", .summary = "Browse listings"),
-    ROUTE("GET", "/marketplace/search", h_market_search, AUTH_SIGNED, .query = q_market_search, .response = "Marketplace", .summary = "Search listings"),
-    ROUTE("GET", "/marketplace/stats", h_market_stats, AUTH_SIGNED, .response = "MarketStats", .summary = "Marketplace totals"),
-    ROUTE("POST", "/marketplace/bill/{job_id}", h_market_bill, AUTH_ADMIN, .response = "Bill", .summary = "Bill a marketplace job"),
-    ROUTE("GET", "/spot-prices", h_spot_prices, AUTH_SIGNED, .query = q_spot, .response = "SpotPrices", .summary = "Spot prices (and history)"),
-    ROUTE("POST", "/spot-prices/update", h_spot_update, AUTH_ADMIN, .response = "SpotPrices", .summary = "Recompute spot prices"),
-    ROUTE("POST", "/spot/job", h_spot_job, AUTH_SIGNED, .body_limit = KB(64), .body = b_spot_job, .response = "Job", .summary = "Submit a spot job"),
-    ROUTE("POST", "/spot/preemption-cycle", h_spot_cycle, AUTH_ADMIN, .response = "SpotCycle", .summary = "Run the spot preemption cycle"),
+    ROUTE("GET", "/api/audit/verify-chain", h_event_chain_verify, A, .response = "ChainVerify", .summary = "Verify the event hash chain"),
+    ROUTE("GET", "/api/audit/job/{job_id}", h_audit_job, O(JOB), .response = "AuditTrail", .summary = "A job's events"),
+    ROUTE("POST", "/api/test/clock", h_test_clock, A, .body_limit = KB(4), .body = b_test_clock, .response = "TestClock", .summary = "Advance the clock (test environment only)"),
+    ROUTE("POST", "/api/test/sweep", h_test_sweep, A, .response = "Sweep", .summary = "Run the sweeper now (test environment only)"),
+    /* Billing, marketplace and spot routes (api §7.2, §7.3, §8.3, §8.5, §8.6). */
+    ROUTE("POST", "/billing/bill-all", h_bill_all, A, .response = "Bills", .summary = "Bill every finished job"),
+    ROUTE("POST", "/billing/bill/{job_id}", h_bill_job, A, .response = "Bill", .summary = "Bill one job"),
+    ROUTE("GET", "/billing", h_billing_list, S, .query = q_billing, .response = "BillList", .summary = "Billing records"),
+    ROUTE("GET", "/billing/revenue", h_billing_revenue, A, .query = q_since_until, .response = "Revenue", .summary = "Revenue totals"),
+    ROUTE("GET", "/api/billing/wallet/{customer_id}", h_wallet_get, O(CUSTOMER), .response = "Wallet", .summary = "A customer's wallet"),
+    ROUTE("POST", "/api/billing/wallet/{customer_id}/deposit", h_wallet_deposit, A, .body_limit = KB(4), .body = b_deposit, .response = "Wallet", .summary = "Deposit credit"),
+    ROUTE("GET", "/api/billing/wallet/{customer_id}/history", h_wallet_history, O(CUSTOMER), .query = q_wallet_history, .response = "WalletHistory", .summary = "Wallet transactions"),
+    ROUTE("GET", "/api/billing/customers/{customer_id}", h_customer_get, O(CUSTOMER), .response = "Customer", .summary = "A customer's profile"),
+    ROUTE("PUT", "/api/billing/customers/{customer_id}", h_customer_put, O(CUSTOMER), .body_limit = KB(4), .body = b_customer, .response = "Customer", .summary = "Set a customer's profile"),
+    ROUTE("GET", "/api/billing/usage/{customer_id}", h_billing_usage, O(CUSTOMER), .query = q_period, .response = "Usage", .summary = "Usage over a period"),
+    ROUTE("GET", "/api/billing/invoice/{customer_id}", h_invoice_preview, O(CUSTOMER), .query = q_invoice, .response = "Invoice", .summary = "Invoice preview"),
+    ROUTE("GET", "/api/billing/invoices/{customer_id}", h_invoice_list, O(CUSTOMER), .query = q_invoices, .response = "InvoiceList", .summary = "Monthly invoices"),
+    ROUTE("GET", "/api/billing/invoices/{customer_id}/{invoice_id}", h_invoice_get, O(CUSTOMER), .response = "Invoice", .summary = "One invoice"),
+    ROUTE("POST", "/api/billing/refund", h_billing_refund, A, .body_limit = KB(4), .body = b_refund, .response = "Refund", .summary = "Refund a failed job"),
+    ROUTE("GET", "/api/billing/export/caf/{customer_id}", h_caf_export, O(CUSTOMER), .query = q_caf, .response = "CafExport", .summary = "CAF export (JSON or CSV)"),
+    ROUTE("GET", "/api/billing/attestation", h_attestation, S, .query = q_attestation, .response = "Attestation", .summary = "Signed residency attestation"),
+    ROUTE("POST", "/api/billing/attestation/verify", h_attestation_verify, S, .body_limit = KB(16), .body = b_attestation_verify, .response = "AttestationValid", .summary = "Verify an attestation"),
+    ROUTE("GET", "/api/pricing/reference", h_pricing_reference, S, .response = "PricingReference", .summary = "Reference prices"),
+    ROUTE("POST", "/api/pricing/estimate", h_pricing_estimate, S, .body_limit = KB(4), .body = b_estimate, .response = "PricingEstimate", .summary = "Estimate a job's cost"),
+    ROUTE("POST", "/marketplace/list", h_market_list, O(HOST), .body_limit = KB(4), .body = b_market_list, .response = "Listing", .summary = "List a host on the marketplace"),
+    ROUTE("DELETE", "/marketplace/{host_id}", h_market_unlist, O(HOST), .response = "Unlisted", .summary = "Unlist a host"),
+    ROUTE("GET", "/marketplace", h_market_browse, S, .query = q_market, .response = "Marketplace", .summary = "Browse listings"),
+    ROUTE("GET", "/marketplace/search", h_market_search, S, .query = q_market_search, .response = "Marketplace", .summary = "Search listings"),
+    ROUTE("GET", "/marketplace/stats", h_market_stats, S, .response = "MarketStats", .summary = "Marketplace totals"),
+    ROUTE("POST", "/marketplace/bill/{job_id}", h_market_bill, A, .response = "Bill", .summary = "Bill a marketplace job"),
+    ROUTE("GET", "/spot-prices", h_spot_prices, S, .query = q_spot, .response = "SpotPrices", .summary = "Spot prices (and history)"),
+    ROUTE("POST", "/spot-prices/update", h_spot_update, A, .response = "SpotPrices", .summary = "Recompute spot prices"),
+    ROUTE("POST", "/spot/job", h_spot_job, S, .body_limit = KB(64), .body = b_spot_job, .response = "Job", .summary = "Submit a spot job"),
+    ROUTE("POST", "/spot/preemption-cycle", h_spot_cycle, A, .response = "SpotCycle", .summary = "Run the spot preemption cycle"),
+    /* Accounts (api §8.15): the public auth routes count against the rate limit (api §3). */
+    ROUTE("POST", "/api/auth/register", h_auth_register, P, .body_limit = KB(16), .body = b_register, .response = "AuthToken", .summary = "Create an account (submitter or provider) and a session"),
+    ROUTE("POST", "/api/auth/login", h_auth_login, P, .body_limit = KB(16), .body = b_login, .response = "AuthToken", .summary = "Sign in (10 failures per e-mail in 15 min: 429)"),
+    ROUTE("POST", "/api/auth/logout", h_auth_logout, U, .response = "Ok", .summary = "End the presented session"),
+    ROUTE("POST", "/api/auth/refresh", h_auth_refresh, U, .response = "AuthToken", .summary = "Replace the presented session with a new one"),
+    ROUTE("GET", "/api/auth/me", h_auth_me_get, U, .response = "User", .summary = "The signed-in user"),
+    ROUTE("PATCH", "/api/auth/me", h_auth_me_patch, U, .body_limit = KB(8), .body = b_me_patch, .response = "User", .summary = "Update the profile"),
+    ROUTE("DELETE", "/api/auth/me", h_auth_me_delete, U, .response = "Message", .summary = "Delete the account (every credential revoked)"),
+    ROUTE("GET", "/api/auth/me/data-export", h_auth_data_export, U, .response = "DataExport", .summary = "Everything stored about the signed-in user"),
+    ROUTE("POST", "/api/auth/password-reset", h_auth_reset_request, P, .body_limit = KB(8), .body = b_reset, .response = "Message", .summary = "Request a password reset"),
+    ROUTE("POST", "/api/auth/password-reset/confirm", h_auth_reset_confirm, P, .body_limit = KB(16), .body = b_reset_confirm, .response = "Message", .summary = "Set a new password with a reset token"),
+    ROUTE("POST", "/api/auth/change-password", h_auth_change_password, U, .body_limit = KB(16), .body = b_change_password, .response = "Message", .summary = "Change the password (other sessions revoked)"),
+    ROUTE("POST", "/api/keys/generate", h_keys_generate, U, .body_limit = KB(4), .query = q_key_name, .body = b_key_name, .response = "ApiKey", .summary = "Create an API key (shown once)"),
+    ROUTE("GET", "/api/keys", h_keys_list, U, .response = "ApiKeyList", .summary = "The caller's API keys (previews)"),
+    ROUTE("DELETE", "/api/keys/{key_preview}", h_keys_revoke, U, .response = "Message", .summary = "Revoke an API key by its preview"),
+    ROUTE("POST", "/api/auth/device", h_auth_device, P, .response = "DeviceCode", .summary = "Start the device flow (RFC 8628)"),
+    ROUTE("POST", "/api/auth/token", h_auth_token, P, .body_limit = KB(4), .body = b_device_token, .response = "AuthToken", .summary = "Poll the device flow (428 pending, 410 expired, 404 unknown or used)"),
+    ROUTE("POST", "/api/auth/verify", h_auth_verify, U, .body_limit = KB(4), .body = b_verify, .response = "Message", .summary = "Approve a device code as the signed-in user"),
+    ROUTE("GET", "/api/auth/verify", h_auth_verify_page, P, .response = "Html", .summary = "The device verification page"),
+    ROUTE("POST", "/api/auth/oauth/{provider}", h_auth_oauth, P, .response = "Ok", .summary = "OAuth sign-in (no provider is configured: 501)"),
+    ROUTE("GET", "/api/admin/users", h_admin_users_list, A, .query = q_admin_users, .response = "UserList", .summary = "Users (paged, by role)"),
+    ROUTE("PATCH", "/api/admin/users/{user_id}", h_admin_user_patch, A, .body_limit = KB(4), .body = b_admin_user, .response = "User", .summary = "Set a user's role or disable them"),
+    /* Teams (api §8.16): membership rules are the service's (403/404 by role in the team). */
+    ROUTE("POST", "/api/teams", h_team_create, U, .body_limit = KB(4), .body = b_team, .response = "Team", .summary = "Create a team (the creator is its owner)"),
+    ROUTE("GET", "/api/teams/me", h_teams_mine, U, .response = "TeamList", .summary = "The caller's teams"),
+    ROUTE("GET", "/api/teams/{team_id}", h_team_get, U, .response = "TeamDetail", .summary = "A team and its members (members only)"),
+    ROUTE("POST", "/api/teams/{team_id}/members", h_team_member_add, U, .body_limit = KB(4), .body = b_team_member, .response = "Message", .summary = "Add a registered user (team admins)"),
+    ROUTE("DELETE", "/api/teams/{team_id}/members/{email}", h_team_member_remove, U, .response = "Message", .summary = "Remove a member (oneself, or by a team admin)"),
+    ROUTE("DELETE", "/api/teams/{team_id}", h_team_delete, U, .response = "Message", .summary = "Delete a team (owner only)"),
 };
+#undef P
+#undef A
+#undef S
+#undef U
+#undef O
+#undef H
 const size_t routes_count = sizeof routes_table / sizeof routes_table[0];
+
+const char *routes_owns_param(enum auth_owns k)
+{
+    switch (k) {
+    case OWNS_JOB: return "job_id";
+    case OWNS_HOST: return "host_id";
+    case OWNS_CUSTOMER: return "customer_id";
+    case OWNS_PROVIDER: return "provider_id";
+    case OWNS_NONE: break;
+    }
+    return NULL;
+}
+
+int routes_check(char *err, size_t n)
+{
+    for (size_t i = 0; i < routes_count; i++) {
+        const struct route *rt = &routes_table[i];
+        const char *why = NULL;
+        if (rt->auth <= MARK_UNSET || rt->auth > MARK_H)
+            why = "has no permission mark (P, A, S, U, O or H)";
+        else if ((rt->auth == MARK_O || rt->auth == MARK_H) != (rt->owns != OWNS_NONE))
+            why = "O and H marks (and only they) must name what they own";
+        else if (!rt->handler || !rt->response)
+            why = "has no handler or response shape";
+        for (size_t k = 0; !why && k < i; k++)
+            if (strcmp(rt->method, routes_table[k].method) == 0 && strcmp(rt->pattern, routes_table[k].pattern) == 0)
+                why = "is declared twice";
+        if (why) {
+            snprintf(err, n, "route %s %s %s", rt->method ? rt->method : "?", rt->pattern ? rt->pattern : "?", why);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 /* Matches path against pattern. Returns -1 on mismatch, else a specificity score (static
  * segments weigh more the earlier they are); fills params when out != NULL. */
