@@ -19,7 +19,14 @@
 static _Thread_local json_t *pending_sse;
 static _Thread_local int pending_events;
 static _Thread_local uint64_t *deferred; /* the running request's wait epoch, or NULL */
-static void (*kick_hook)(void);
+static void (*kick_hook_fn)(void); /* set once at start, read by every thread: atomic */
+
+static void kick(void)
+{
+    void (*fn)(void) = __atomic_load_n(&kick_hook_fn, __ATOMIC_ACQUIRE);
+    if (fn)
+        fn();
+}
 static _Thread_local bool pending_kick;
 
 /* Waiters of not-yet-committed epochs: SSE messages to publish and parked requests to resume.
@@ -68,8 +75,8 @@ static void on_commit(void *ctx, uint64_t epoch, int rc)
         done = w->next;
         if (w->msgs && rc == 0)
             publish(w->msgs);
-        if (w->kick && rc == 0 && kick_hook)
-            kick_hook();
+        if (w->kick && rc == 0)
+            kick();
         json_decref(w->msgs);
         free(w);
     }
@@ -82,7 +89,7 @@ void tx_init(void)
 
 void tx_set_kick_hook(void (*fn)(void))
 {
-    kick_hook = fn;
+    __atomic_store_n(&kick_hook_fn, fn, __ATOMIC_RELEASE);
 }
 
 void tx_defer_begin(uint64_t *wait_epoch)
@@ -128,7 +135,7 @@ int tx_epoch_result(uint64_t epoch)
 
 /* Publishes msgs (and wakes the queue loop when kick) once epoch is durable (now, if it already
  * is). Steals msgs. */
-static void publish_after(uint64_t epoch, json_t *msgs, bool kick)
+static void publish_after(uint64_t epoch, json_t *msgs, bool kick_wanted)
 {
     int rc;
     pthread_mutex_lock(&wait_mu);
@@ -136,8 +143,8 @@ static void publish_after(uint64_t epoch, json_t *msgs, bool kick)
         pthread_mutex_unlock(&wait_mu);
         if (epoch == 0 || rc == 0) {
             publish(msgs);
-            if (kick && kick_hook)
-                kick_hook();
+            if (kick_wanted)
+                kick();
         }
         json_decref(msgs);
         return;
@@ -145,7 +152,7 @@ static void publish_after(uint64_t epoch, json_t *msgs, bool kick)
     struct waiter *w = xcalloc(1, sizeof *w);
     w->epoch = epoch;
     w->msgs = msgs;
-    w->kick = kick;
+    w->kick = kick_wanted;
     w->next = waiters;
     waiters = w;
     pthread_mutex_unlock(&wait_mu);
@@ -195,8 +202,8 @@ void tx_kick_scheduler(void)
 {
     if (pending_sse)
         pending_kick = true;
-    else if (kick_hook)
-        kick_hook();
+    else
+        kick();
 }
 
 void tx_sse(const char *event, json_t *data)
