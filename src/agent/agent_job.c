@@ -61,6 +61,11 @@ struct log_batch {
     json_t *lines;
     int64_t last_flush;
     int dropped;
+    /* The follow stream of some engines (podman 4.3) can stay open after a very short container
+     * exits: every LOG_PROBE_US the container is inspected on a second engine connection, and
+     * LOG_EXIT_GRACE_US after it is seen stopped the stream is abandoned (the wait step follows). */
+    const char *socket, *cid;
+    int64_t next_probe, exited_at;
 };
 
 static void flush_logs(struct log_batch *lb)
@@ -102,11 +107,26 @@ static void on_log_line(void *ud, int stream, const char *line, size_t len)
         flush_logs(lb);
 }
 
+#define LOG_PROBE_US (2 * SEC)
+#define LOG_EXIT_GRACE_US (3 * SEC)
+
 static int log_tick(void *ud)
 {
     struct log_batch *lb = ud;
-    if (clock_mono_us() - lb->last_flush >= LOG_FLUSH_US)
+    int64_t now = clock_mono_us();
+    if (now - lb->last_flush >= LOG_FLUSH_US)
         flush_logs(lb);
+    if (lb->exited_at)
+        return now - lb->exited_at >= LOG_EXIT_GRACE_US; /* non-zero ends the follow */
+    if (lb->socket && now >= lb->next_probe) {
+        lb->next_probe = now + LOG_PROBE_US;
+        struct docker *probe = docker_new(lb->socket);
+        struct docker_state ds;
+        if (probe && docker_inspect(probe, lb->cid, &ds) == 0 && strcmp(ds.status, "running") != 0 && /* foreign state: Docker's */
+            strcmp(ds.status, "created") != 0)
+            lb->exited_at = now;
+        docker_free(probe);
+    }
     return 0;
 }
 
@@ -410,7 +430,14 @@ static enum step job_start_container(struct job_run *r)
 static enum step job_stream_logs(struct job_run *r)
 {
     struct agent_job *j = r->j;
-    struct log_batch lb = {.a = r->a, .h = r->h, .job_id = j->job_id, .lines = json_array(), .last_flush = clock_mono_us()};
+    struct log_batch lb = {.a = r->a,
+                           .h = r->h,
+                           .job_id = j->job_id,
+                           .lines = json_array(),
+                           .last_flush = clock_mono_us(),
+                           .socket = r->c->docker_socket,
+                           .cid = r->cid,
+                           .next_probe = clock_mono_us() + LOG_PROBE_US};
     struct docker_demux dm;
     docker_demux_init(&dm, LOG_LINE_MAX, on_log_line, &lb);
     int fr = docker_follow_logs(r->d, r->cid, &dm, log_tick, &lb);
@@ -419,7 +446,9 @@ static enum step job_stream_logs(struct job_run *r)
     if (lb.dropped)
         log_warn("job %s: %d log lines dropped while the control plane was unreachable", j->job_id, lb.dropped);
     json_decref(lb.lines);
-    if (fr != 0)
+    if (fr != 0 && lb.exited_at)
+        log_info("job %s: the container stopped but its log stream stayed open; closed it", j->job_id);
+    else if (fr != 0)
         log_warn("job %s: log stream ended abnormally; waiting on the container", j->job_id);
     return STEP_NEXT;
 }
