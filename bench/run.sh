@@ -59,6 +59,38 @@ echo "xcelsiord peak RSS so far: $(peak_rss)"
 kill $SRV; wait $SRV 2>/dev/null
 
 echo
+echo "== credential lookup: the operator token, a session token, an API key (same routes) =="
+rm -f "$TMP"/x.db*
+XCELSIOR_API_TOKEN=bench-operator-token-0123456789abcdef start_server
+read -r SESSION KEY JOB < <(/usr/bin/python3 - "$URL" <<'PY'
+import json, sys, urllib.request
+url = sys.argv[1]
+def call(method, path, body=None, token=None):
+    req = urllib.request.Request(url + path, json.dumps(body).encode() if body is not None else None, method=method)
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    return json.load(urllib.request.urlopen(req))
+tok = call("POST", "/api/auth/register", {"email": "bench@example.com", "password": "bench-password-1"})["access_token"]
+key = call("POST", "/api/keys/generate", {"name": "bench"}, tok)["key"]
+jobs = [call("POST", "/job", {"name": f"b{i}", "vram_needed_gb": 1}, tok)["job"]["job_id"] for i in range(200)]
+print(tok, key, jobs[-1])
+PY
+)
+# Reads first (the same 200 jobs, all the user's, for every credential), then writes.
+OPERATOR=bench-operator-token-0123456789abcdef
+for cred in "operator:$OPERATOR" "session:$SESSION" "api-key:$KEY"; do
+  name=${cred%%:*}; tok=${cred#*:}
+  echo "GET /job/{id} ($name):      $(wrk -t2 -c50 -d${DUR}s -H "Authorization: Bearer $tok" "$URL/job/$JOB" | wrk_rate)"
+  echo "GET /jobs?limit=50 ($name): $(wrk -t2 -c50 -d${DUR}s -H "Authorization: Bearer $tok" "$URL/jobs?limit=50" | wrk_rate)"
+done
+for cred in "operator:$OPERATOR" "session:$SESSION" "api-key:$KEY"; do
+  name=${cred%%:*}; tok=${cred#*:}
+  echo "POST /job ($name):          $(wrk -t2 -c50 -d${DUR}s -H "Authorization: Bearer $tok" -s "$TMP/post.lua" "$URL/job" | wrk_rate)"
+done
+kill $SRV; wait $SRV 2>/dev/null
+
+echo
 echo "== memory with 10,000 hosts and 100,000 jobs stored =="
 rm -f "$TMP"/x.db*
 start_server
