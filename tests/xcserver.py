@@ -48,10 +48,17 @@ class Server:
              "--env-file", os.path.join(self.tmp, ".env")] + self.args,
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.tmp)
         if wait:
-            self.wait_ready()
+            try:
+                self.wait_ready()
+            except Exception:
+                # Never leave a server behind that no fixture knows about.
+                if self.proc.poll() is None:
+                    self.proc.kill()
+                    self.proc.wait()
+                raise
         return self
 
-    def wait_ready(self, timeout=10):
+    def wait_ready(self, timeout=30):
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
