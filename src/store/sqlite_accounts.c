@@ -12,8 +12,6 @@
 
 /* ---- helpers ---- */
 
-static void bt(sqlite3_stmt *q, int i, const char *v) { sqlite3_bind_text(q, i, v ? v : "", -1, SQLITE_TRANSIENT); }
-
 /* "" binds NULL (nullable link columns). */
 static void bt_null_empty(sqlite3_stmt *q, int i, const char *v)
 {
@@ -23,68 +21,13 @@ static void bt_null_empty(sqlite3_stmt *q, int i, const char *v)
         sqlite3_bind_null(q, i);
 }
 
-static void bi(sqlite3_stmt *q, int i, int64_t v) { sqlite3_bind_int64(q, i, v); }
-
-static void cc(sqlite3_stmt *q, int i, char *dst, size_t n)
-{
-    const unsigned char *t = sqlite3_column_text(q, i);
-    snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
-static int64_t ci(sqlite3_stmt *q, int i) { return sqlite3_column_int64(q, i); }
-
-typedef void (*row_reader)(sqlite3_stmt *q, void *dst);
-
-/* Steps q for one row into dst: 0, XC_ENOTFOUND or XC_EDB. */
-static int step_one(struct store *s, sqlite3_stmt *q, row_reader rd, void *dst, const char *what)
-{
-    int r = sqlite3_step(q);
-    int rc;
-    if (r == SQLITE_ROW) {
-        rd(q, dst);
-        rc = 0;
-    } else {
-        rc = r == SQLITE_DONE ? XC_ENOTFOUND : sq_err(s, what);
-    }
-    sqlite3_reset(q);
-    return rc;
-}
-
-/* Steps q for all rows into a growing array of elements of size sz (caller frees). */
-static int step_all(struct store *s, sqlite3_stmt *q, row_reader rd, size_t sz, void **out, size_t *n,
-                    const char *what)
-{
-    char *arr = NULL;
-    size_t cnt = 0, cap = 0;
-    int r, rc = 0;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 16;
-            arr = xrealloc(arr, cap * sz);
-        }
-        memset(arr + cnt * sz, 0, sz);
-        rd(q, arr + cnt * sz);
-        cnt++;
-    }
-    if (r != SQLITE_DONE) {
-        rc = sq_err(s, what);
-        free(arr);
-        arr = NULL;
-        cnt = 0;
-    }
-    sqlite3_reset(q);
-    *out = arr;
-    *n = cnt;
-    return rc;
-}
-
 /* Steps a single-integer SELECT. */
 static int step_int(struct store *s, sqlite3_stmt *q, int64_t *v, const char *what)
 {
     int r = sqlite3_step(q);
     int rc = 0;
     if (r == SQLITE_ROW)
-        *v = ci(q, 0);
+        *v = sqlite3_column_int64(q, 0);
     else
         rc = r == SQLITE_DONE ? XC_ENOTFOUND : sq_err(s, what);
     sqlite3_reset(q);
@@ -130,22 +73,22 @@ static void user_read_at(sqlite3_stmt *q, int i0, struct acct_user *u)
     int i = i0;
     char role[16];
     memset(u, 0, sizeof *u);
-    cc(q, i++, u->user_id, sizeof u->user_id);
-    cc(q, i++, u->email, sizeof u->email);
-    cc(q, i++, u->name, sizeof u->name);
-    cc(q, i++, role, sizeof role);
+    sq_col_copy(q, i++, u->user_id, sizeof u->user_id);
+    sq_col_copy(q, i++, u->email, sizeof u->email);
+    sq_col_copy(q, i++, u->name, sizeof u->name);
+    sq_col_copy(q, i++, role, sizeof role);
     if (!acct_role_parse(role, &u->role))
         u->role = ACCT_ROLE_SUBMITTER;
-    cc(q, i++, u->country, sizeof u->country);
-    cc(q, i++, u->province, sizeof u->province);
-    cc(q, i++, u->customer_id, sizeof u->customer_id);
-    cc(q, i++, u->provider_id, sizeof u->provider_id);
-    cc(q, i++, u->team_id, sizeof u->team_id);
-    cc(q, i++, u->password_hash, sizeof u->password_hash);
-    u->disabled = ci(q, i++) != 0;
-    u->created_at = ci(q, i++);
-    u->updated_at = ci(q, i++);
-    u->deleted_at = ci(q, i++);
+    sq_col_copy(q, i++, u->country, sizeof u->country);
+    sq_col_copy(q, i++, u->province, sizeof u->province);
+    sq_col_copy(q, i++, u->customer_id, sizeof u->customer_id);
+    sq_col_copy(q, i++, u->provider_id, sizeof u->provider_id);
+    sq_col_copy(q, i++, u->team_id, sizeof u->team_id);
+    sq_col_copy(q, i++, u->password_hash, sizeof u->password_hash);
+    u->disabled = sqlite3_column_int64(q, i++) != 0;
+    u->created_at = sqlite3_column_int64(q, i++);
+    u->updated_at = sqlite3_column_int64(q, i++);
+    u->deleted_at = sqlite3_column_int64(q, i++);
 }
 
 static void user_read(sqlite3_stmt *q, void *p) { user_read_at(q, 0, p); }
@@ -158,19 +101,19 @@ int astore_user_insert(struct store *s, const struct acct_user *u)
 {
     PREP(SQL_USER_INSERT);
     int i = 1;
-    bt(q, i++, u->user_id);
-    bt(q, i++, u->email);
-    bt(q, i++, u->name);
-    bt(q, i++, acct_role_name(u->role));
-    bt(q, i++, u->country);
-    bt(q, i++, u->province);
-    bt(q, i++, u->customer_id);
+    sq_bind_text(q, i++, u->user_id);
+    sq_bind_text(q, i++, u->email);
+    sq_bind_text(q, i++, u->name);
+    sq_bind_text(q, i++, acct_role_name(u->role));
+    sq_bind_text(q, i++, u->country);
+    sq_bind_text(q, i++, u->province);
+    sq_bind_text(q, i++, u->customer_id);
     bt_null_empty(q, i++, u->provider_id);
     bt_null_empty(q, i++, u->team_id);
-    bt(q, i++, u->password_hash);
-    bi(q, i++, u->disabled);
-    bi(q, i++, u->created_at);
-    bi(q, i++, u->updated_at);
+    sq_bind_text(q, i++, u->password_hash);
+    sqlite3_bind_int64(q, i++, u->disabled);
+    sqlite3_bind_int64(q, i++, u->created_at);
+    sqlite3_bind_int64(q, i++, u->updated_at);
     rc = sq_exec(s, q, "user insert");
 out:
     sq_release(s);
@@ -180,8 +123,8 @@ out:
 static int user_by(struct store *s, const char *sql, const char *key, struct acct_user *out)
 {
     PREP(sql);
-    bt(q, 1, key);
-    rc = step_one(s, q, user_read, out, "user get");
+    sq_bind_text(q, 1, key);
+    rc = sq_step_one(s, q, user_read, out, "user get");
 out:
     sq_release(s);
     return rc;
@@ -221,15 +164,15 @@ int astore_user_update(struct store *s, const struct acct_user *u)
     int n = 0;
     PREP(SQL_USER_UPDATE);
     int i = 1;
-    bt(q, i++, u->name);
-    bt(q, i++, acct_role_name(u->role));
-    bt(q, i++, u->country);
-    bt(q, i++, u->province);
+    sq_bind_text(q, i++, u->name);
+    sq_bind_text(q, i++, acct_role_name(u->role));
+    sq_bind_text(q, i++, u->country);
+    sq_bind_text(q, i++, u->province);
     bt_null_empty(q, i++, u->provider_id);
     bt_null_empty(q, i++, u->team_id);
-    bi(q, i++, u->disabled);
-    bi(q, i++, u->updated_at);
-    bt(q, i++, u->user_id);
+    sqlite3_bind_int64(q, i++, u->disabled);
+    sqlite3_bind_int64(q, i++, u->updated_at);
+    sq_bind_text(q, i++, u->user_id);
     rc = exec_n(s, q, "user update", &n);
     if (rc == 0 && n == 0)
         rc = XC_ENOTFOUND;
@@ -244,9 +187,9 @@ int astore_user_set_password(struct store *s, const char *user_id, const char *p
 {
     int n = 0;
     PREP(SQL_USER_SET_PW);
-    bt(q, 1, password_hash);
-    bi(q, 2, now);
-    bt(q, 3, user_id);
+    sq_bind_text(q, 1, password_hash);
+    sqlite3_bind_int64(q, 2, now);
+    sq_bind_text(q, 3, user_id);
     rc = exec_n(s, q, "user set password", &n);
     if (rc == 0 && n == 0)
         rc = XC_ENOTFOUND;
@@ -264,8 +207,8 @@ int astore_user_anonymise(struct store *s, const char *user_id, int64_t now)
 {
     int n = 0;
     PREP(SQL_USER_ANON);
-    bi(q, 1, now);
-    bt(q, 2, user_id);
+    sqlite3_bind_int64(q, 1, now);
+    sq_bind_text(q, 2, user_id);
     rc = exec_n(s, q, "user anonymise", &n);
     if (rc == 0 && n == 0)
         rc = XC_ENOTFOUND;
@@ -287,14 +230,14 @@ int astore_user_list(struct store *s, const enum acct_role *role, int limit, int
     *n = 0;
     PREP(SQL_USER_LIST);
     if (role)
-        bt(q, 1, acct_role_name(*role));
-    bi(q, 2, limit > 0 ? limit : -1);
-    bi(q, 3, offset > 0 ? offset : 0);
-    rc = step_all(s, q, user_read, sizeof **out, (void **)out, n, "user list");
+        sq_bind_text(q, 1, acct_role_name(*role));
+    sqlite3_bind_int64(q, 2, limit > 0 ? limit : -1);
+    sqlite3_bind_int64(q, 3, offset > 0 ? offset : 0);
+    rc = sq_collect(s, q, sizeof **out, user_read, (void **)out, n, "user list");
     if (rc == 0 && total) {
         NEXT(SQL_USER_COUNT);
         if (role)
-            bt(q, 1, acct_role_name(*role));
+            sq_bind_text(q, 1, acct_role_name(*role));
         rc = step_int(s, q, total, "user count");
     }
 out:
@@ -313,10 +256,10 @@ static void session_read(sqlite3_stmt *q, void *p)
 {
     struct acct_session *x = p;
     memset(x, 0, sizeof *x);
-    cc(q, 0, x->token_hash, sizeof x->token_hash);
-    cc(q, 1, x->user_id, sizeof x->user_id);
-    x->created_at = ci(q, 2);
-    x->expires_at = ci(q, 3);
+    sq_col_copy(q, 0, x->token_hash, sizeof x->token_hash);
+    sq_col_copy(q, 1, x->user_id, sizeof x->user_id);
+    x->created_at = sqlite3_column_int64(q, 2);
+    x->expires_at = sqlite3_column_int64(q, 3);
 }
 
 static const char SQL_SESS_INSERT[] = "INSERT INTO sessions(token_hash,user_id,created_at,expires_at) VALUES(?,?,?,?)";
@@ -324,10 +267,10 @@ static const char SQL_SESS_INSERT[] = "INSERT INTO sessions(token_hash,user_id,c
 int astore_session_insert(struct store *s, const struct acct_session *x)
 {
     PREP(SQL_SESS_INSERT);
-    bt(q, 1, x->token_hash);
-    bt(q, 2, x->user_id);
-    bi(q, 3, x->created_at);
-    bi(q, 4, x->expires_at);
+    sq_bind_text(q, 1, x->token_hash);
+    sq_bind_text(q, 2, x->user_id);
+    sqlite3_bind_int64(q, 3, x->created_at);
+    sqlite3_bind_int64(q, 4, x->expires_at);
     rc = sq_exec(s, q, "session insert");
 out:
     sq_release(s);
@@ -339,8 +282,8 @@ static const char SQL_SESS_GET[] = "SELECT token_hash,user_id,created_at,expires
 int astore_session_get(struct store *s, const char *token_hash, struct acct_session *out)
 {
     PREP(SQL_SESS_GET);
-    bt(q, 1, token_hash);
-    rc = step_one(s, q, session_read, out, "session get");
+    sq_bind_text(q, 1, token_hash);
+    rc = sq_step_one(s, q, session_read, out, "session get");
 out:
     sq_release(s);
     return rc;
@@ -368,9 +311,9 @@ int astore_session_user(struct store *s, const char *token_hash, int64_t now, st
 {
     struct sess_user su = {sess, user};
     PREP(SQL_SESS_USER);
-    bt(q, 1, token_hash);
-    bi(q, 2, now);
-    rc = step_one(s, q, sess_user_read, &su, "session resolve");
+    sq_bind_text(q, 1, token_hash);
+    sqlite3_bind_int64(q, 2, now);
+    rc = sq_step_one(s, q, sess_user_read, &su, "session resolve");
 out:
     sq_release(s);
     return rc;
@@ -382,7 +325,7 @@ int astore_session_delete(struct store *s, const char *token_hash, bool *deleted
 {
     int n = 0;
     PREP(SQL_SESS_DELETE);
-    bt(q, 1, token_hash);
+    sq_bind_text(q, 1, token_hash);
     rc = exec_n(s, q, "session delete", &n);
 out:
     sq_release(s);
@@ -396,9 +339,9 @@ static const char SQL_SESS_DELETE_USER[] = "DELETE FROM sessions WHERE user_id=?
 int astore_sessions_delete_user(struct store *s, const char *user_id, const char *keep_hash, int *n)
 {
     PREP(SQL_SESS_DELETE_USER);
-    bt(q, 1, user_id);
+    sq_bind_text(q, 1, user_id);
     if (keep_hash)
-        bt(q, 2, keep_hash);
+        sq_bind_text(q, 2, keep_hash);
     rc = exec_n(s, q, "sessions delete", n);
 out:
     sq_release(s);
@@ -412,8 +355,8 @@ static const char SQL_SESS_TRIM[] =
 int astore_sessions_trim(struct store *s, const char *user_id, int keep, int *n)
 {
     PREP(SQL_SESS_TRIM);
-    bt(q, 1, user_id);
-    bi(q, 2, keep < 0 ? 0 : keep);
+    sq_bind_text(q, 1, user_id);
+    sqlite3_bind_int64(q, 2, keep < 0 ? 0 : keep);
     rc = exec_n(s, q, "sessions trim", n);
 out:
     sq_release(s);
@@ -426,7 +369,7 @@ int astore_sessions_count(struct store *s, const char *user_id, int *n)
 {
     int64_t v = 0;
     PREP(SQL_SESS_COUNT);
-    bt(q, 1, user_id);
+    sq_bind_text(q, 1, user_id);
     rc = step_int(s, q, &v, "sessions count");
     *n = (int)v;
 out:
@@ -439,7 +382,7 @@ static const char SQL_SESS_PURGE[] = "DELETE FROM sessions WHERE expires_at<=?";
 int astore_sessions_purge_expired(struct store *s, int64_t now, int *n)
 {
     PREP(SQL_SESS_PURGE);
-    bi(q, 1, now);
+    sqlite3_bind_int64(q, 1, now);
     rc = exec_n(s, q, "sessions purge", n);
 out:
     sq_release(s);
@@ -454,12 +397,12 @@ static void key_read(sqlite3_stmt *q, void *p)
 {
     struct acct_key *k = p;
     memset(k, 0, sizeof *k);
-    cc(q, 0, k->key_hash, sizeof k->key_hash);
-    cc(q, 1, k->user_id, sizeof k->user_id);
-    cc(q, 2, k->name, sizeof k->name);
-    cc(q, 3, k->preview, sizeof k->preview);
-    k->created_at = ci(q, 4);
-    k->last_used = ci(q, 5);
+    sq_col_copy(q, 0, k->key_hash, sizeof k->key_hash);
+    sq_col_copy(q, 1, k->user_id, sizeof k->user_id);
+    sq_col_copy(q, 2, k->name, sizeof k->name);
+    sq_col_copy(q, 3, k->preview, sizeof k->preview);
+    k->created_at = sqlite3_column_int64(q, 4);
+    k->last_used = sqlite3_column_int64(q, 5);
 }
 
 static const char SQL_KEY_INSERT[] =
@@ -468,11 +411,11 @@ static const char SQL_KEY_INSERT[] =
 int astore_key_insert(struct store *s, const struct acct_key *k)
 {
     PREP(SQL_KEY_INSERT);
-    bt(q, 1, k->key_hash);
-    bt(q, 2, k->user_id);
-    bt(q, 3, k->name);
-    bt(q, 4, k->preview);
-    bi(q, 5, k->created_at);
+    sq_bind_text(q, 1, k->key_hash);
+    sq_bind_text(q, 2, k->user_id);
+    sq_bind_text(q, 3, k->name);
+    sq_bind_text(q, 4, k->preview);
+    sqlite3_bind_int64(q, 5, k->created_at);
     rc = sq_exec(s, q, "key insert");
 out:
     sq_release(s);
@@ -484,8 +427,8 @@ static const char SQL_KEY_GET[] = "SELECT " KEY_COLS " FROM api_keys k WHERE k.k
 int astore_key_get(struct store *s, const char *key_hash, struct acct_key *out)
 {
     PREP(SQL_KEY_GET);
-    bt(q, 1, key_hash);
-    rc = step_one(s, q, key_read, out, "key get");
+    sq_bind_text(q, 1, key_hash);
+    rc = sq_step_one(s, q, key_read, out, "key get");
 out:
     sq_release(s);
     return rc;
@@ -511,8 +454,8 @@ int astore_key_user(struct store *s, const char *key_hash, struct acct_key *key,
 {
     struct key_user ku = {key, user};
     PREP(SQL_KEY_USER);
-    bt(q, 1, key_hash);
-    rc = step_one(s, q, key_user_read, &ku, "key resolve");
+    sq_bind_text(q, 1, key_hash);
+    rc = sq_step_one(s, q, key_user_read, &ku, "key resolve");
 out:
     sq_release(s);
     return rc;
@@ -524,7 +467,7 @@ int astore_key_count(struct store *s, const char *user_id, int *n)
 {
     int64_t v = 0;
     PREP(SQL_KEY_COUNT);
-    bt(q, 1, user_id);
+    sq_bind_text(q, 1, user_id);
     rc = step_int(s, q, &v, "key count");
     *n = (int)v;
 out:
@@ -538,8 +481,8 @@ static const char SQL_KEY_LIST[] =
 int astore_key_list(struct store *s, const char *user_id, struct acct_key **out, size_t *n)
 {
     PREP(SQL_KEY_LIST);
-    bt(q, 1, user_id);
-    rc = step_all(s, q, key_read, sizeof **out, (void **)out, n, "key list");
+    sq_bind_text(q, 1, user_id);
+    rc = sq_collect(s, q, sizeof **out, key_read, (void **)out, n, "key list");
 out:
     sq_release(s);
     return rc;
@@ -550,8 +493,8 @@ static const char SQL_KEY_DEL_PREVIEW[] = "DELETE FROM api_keys WHERE user_id=? 
 int astore_key_delete_preview(struct store *s, const char *user_id, const char *preview, int *n)
 {
     PREP(SQL_KEY_DEL_PREVIEW);
-    bt(q, 1, user_id);
-    bt(q, 2, preview);
+    sq_bind_text(q, 1, user_id);
+    sq_bind_text(q, 2, preview);
     rc = exec_n(s, q, "key delete", n);
 out:
     sq_release(s);
@@ -563,7 +506,7 @@ static const char SQL_KEYS_DEL_USER[] = "DELETE FROM api_keys WHERE user_id=?";
 int astore_keys_delete_user(struct store *s, const char *user_id, int *n)
 {
     PREP(SQL_KEYS_DEL_USER);
-    bt(q, 1, user_id);
+    sq_bind_text(q, 1, user_id);
     rc = exec_n(s, q, "keys delete", n);
 out:
     sq_release(s);
@@ -576,8 +519,8 @@ static const char SQL_KEY_TOUCH[] =
 int astore_key_touch(struct store *s, const char *key_hash, int64_t at)
 {
     PREP(SQL_KEY_TOUCH);
-    bi(q, 1, at);
-    bt(q, 2, key_hash);
+    sqlite3_bind_int64(q, 1, at);
+    sq_bind_text(q, 2, key_hash);
     rc = sq_exec(s, q, "key touch");
 out:
     sq_release(s);
@@ -590,11 +533,11 @@ static void reset_read(sqlite3_stmt *q, void *p)
 {
     struct acct_reset *r = p;
     memset(r, 0, sizeof *r);
-    cc(q, 0, r->token_hash, sizeof r->token_hash);
-    cc(q, 1, r->user_id, sizeof r->user_id);
-    r->created_at = ci(q, 2);
-    r->expires_at = ci(q, 3);
-    r->used = ci(q, 4) != 0;
+    sq_col_copy(q, 0, r->token_hash, sizeof r->token_hash);
+    sq_col_copy(q, 1, r->user_id, sizeof r->user_id);
+    r->created_at = sqlite3_column_int64(q, 2);
+    r->expires_at = sqlite3_column_int64(q, 3);
+    r->used = sqlite3_column_int64(q, 4) != 0;
 }
 
 static const char SQL_RESET_INSERT[] =
@@ -603,10 +546,10 @@ static const char SQL_RESET_INSERT[] =
 int astore_reset_insert(struct store *s, const struct acct_reset *r)
 {
     PREP(SQL_RESET_INSERT);
-    bt(q, 1, r->token_hash);
-    bt(q, 2, r->user_id);
-    bi(q, 3, r->created_at);
-    bi(q, 4, r->expires_at);
+    sq_bind_text(q, 1, r->token_hash);
+    sq_bind_text(q, 2, r->user_id);
+    sqlite3_bind_int64(q, 3, r->created_at);
+    sqlite3_bind_int64(q, 4, r->expires_at);
     rc = sq_exec(s, q, "reset insert");
 out:
     sq_release(s);
@@ -619,8 +562,8 @@ static const char SQL_RESET_GET[] =
 int astore_reset_get(struct store *s, const char *token_hash, struct acct_reset *out)
 {
     PREP(SQL_RESET_GET);
-    bt(q, 1, token_hash);
-    rc = step_one(s, q, reset_read, out, "reset get");
+    sq_bind_text(q, 1, token_hash);
+    rc = sq_step_one(s, q, reset_read, out, "reset get");
 out:
     sq_release(s);
     return rc;
@@ -632,7 +575,7 @@ int astore_reset_claim(struct store *s, const char *token_hash, bool *claimed)
 {
     int n = 0;
     PREP(SQL_RESET_CLAIM);
-    bt(q, 1, token_hash);
+    sq_bind_text(q, 1, token_hash);
     rc = exec_n(s, q, "reset claim", &n);
 out:
     sq_release(s);
@@ -645,7 +588,7 @@ static const char SQL_RESETS_DEL_USER[] = "DELETE FROM password_resets WHERE use
 int astore_resets_delete_user(struct store *s, const char *user_id)
 {
     PREP(SQL_RESETS_DEL_USER);
-    bt(q, 1, user_id);
+    sq_bind_text(q, 1, user_id);
     rc = sq_exec(s, q, "resets delete");
 out:
     sq_release(s);
@@ -657,7 +600,7 @@ static const char SQL_RESETS_PURGE[] = "DELETE FROM password_resets WHERE expire
 int astore_resets_purge(struct store *s, int64_t before, int *n)
 {
     PREP(SQL_RESETS_PURGE);
-    bi(q, 1, before);
+    sqlite3_bind_int64(q, 1, before);
     rc = exec_n(s, q, "resets purge", n);
 out:
     sq_release(s);
@@ -672,13 +615,13 @@ static void device_read(sqlite3_stmt *q, void *p)
 {
     struct acct_device *d = p;
     memset(d, 0, sizeof *d);
-    cc(q, 0, d->device_code_hash, sizeof d->device_code_hash);
-    cc(q, 1, d->user_code, sizeof d->user_code);
-    d->created_at = ci(q, 2);
-    d->expires_at = ci(q, 3);
-    cc(q, 4, d->approved_by, sizeof d->approved_by);
-    d->approved_at = ci(q, 5);
-    d->consumed = ci(q, 6) != 0;
+    sq_col_copy(q, 0, d->device_code_hash, sizeof d->device_code_hash);
+    sq_col_copy(q, 1, d->user_code, sizeof d->user_code);
+    d->created_at = sqlite3_column_int64(q, 2);
+    d->expires_at = sqlite3_column_int64(q, 3);
+    sq_col_copy(q, 4, d->approved_by, sizeof d->approved_by);
+    d->approved_at = sqlite3_column_int64(q, 5);
+    d->consumed = sqlite3_column_int64(q, 6) != 0;
 }
 
 static const char SQL_DEV_INSERT[] = "INSERT INTO device_codes(" DEV_COLS ") VALUES(?,?,?,?,NULL,NULL,0)";
@@ -686,10 +629,10 @@ static const char SQL_DEV_INSERT[] = "INSERT INTO device_codes(" DEV_COLS ") VAL
 int astore_device_insert(struct store *s, const struct acct_device *d)
 {
     PREP(SQL_DEV_INSERT);
-    bt(q, 1, d->device_code_hash);
-    bt(q, 2, d->user_code);
-    bi(q, 3, d->created_at);
-    bi(q, 4, d->expires_at);
+    sq_bind_text(q, 1, d->device_code_hash);
+    sq_bind_text(q, 2, d->user_code);
+    sqlite3_bind_int64(q, 3, d->created_at);
+    sqlite3_bind_int64(q, 4, d->expires_at);
     rc = sq_exec(s, q, "device insert");
 out:
     sq_release(s);
@@ -702,8 +645,8 @@ static const char SQL_DEV_BY_CODE[] = "SELECT " DEV_COLS " FROM device_codes WHE
 int astore_device_get(struct store *s, const char *device_code_hash, struct acct_device *out)
 {
     PREP(SQL_DEV_GET);
-    bt(q, 1, device_code_hash);
-    rc = step_one(s, q, device_read, out, "device get");
+    sq_bind_text(q, 1, device_code_hash);
+    rc = sq_step_one(s, q, device_read, out, "device get");
 out:
     sq_release(s);
     return rc;
@@ -712,8 +655,8 @@ out:
 int astore_device_by_user_code(struct store *s, const char *user_code, struct acct_device *out)
 {
     PREP(SQL_DEV_BY_CODE);
-    bt(q, 1, user_code);
-    rc = step_one(s, q, device_read, out, "device by code");
+    sq_bind_text(q, 1, user_code);
+    rc = sq_step_one(s, q, device_read, out, "device by code");
 out:
     sq_release(s);
     return rc;
@@ -727,9 +670,9 @@ int astore_device_approve(struct store *s, const char *device_code_hash, const c
 {
     int n = 0;
     PREP(SQL_DEV_APPROVE);
-    bt(q, 1, user_id);
-    bi(q, 2, at);
-    bt(q, 3, device_code_hash);
+    sq_bind_text(q, 1, user_id);
+    sqlite3_bind_int64(q, 2, at);
+    sq_bind_text(q, 3, device_code_hash);
     rc = exec_n(s, q, "device approve", &n);
 out:
     sq_release(s);
@@ -744,7 +687,7 @@ int astore_device_consume(struct store *s, const char *device_code_hash, bool *c
 {
     int n = 0;
     PREP(SQL_DEV_CONSUME);
-    bt(q, 1, device_code_hash);
+    sq_bind_text(q, 1, device_code_hash);
     rc = exec_n(s, q, "device consume", &n);
 out:
     sq_release(s);
@@ -757,7 +700,7 @@ static const char SQL_DEV_DEL_USER[] = "DELETE FROM device_codes WHERE approved_
 int astore_devices_delete_user(struct store *s, const char *user_id)
 {
     PREP(SQL_DEV_DEL_USER);
-    bt(q, 1, user_id);
+    sq_bind_text(q, 1, user_id);
     rc = sq_exec(s, q, "devices delete");
 out:
     sq_release(s);
@@ -769,7 +712,7 @@ static const char SQL_DEV_PURGE[] = "DELETE FROM device_codes WHERE expires_at<?
 int astore_devices_purge(struct store *s, int64_t before, int *n)
 {
     PREP(SQL_DEV_PURGE);
-    bi(q, 1, before);
+    sqlite3_bind_int64(q, 1, before);
     rc = exec_n(s, q, "devices purge", n);
 out:
     sq_release(s);
@@ -783,8 +726,8 @@ static const char SQL_FAIL_ADD[] = "INSERT INTO login_failures(email,at) VALUES(
 int astore_login_failure_add(struct store *s, const char *email, int64_t at)
 {
     PREP(SQL_FAIL_ADD);
-    bt(q, 1, email);
-    bi(q, 2, at);
+    sq_bind_text(q, 1, email);
+    sqlite3_bind_int64(q, 2, at);
     rc = sq_exec(s, q, "login failure add");
 out:
     sq_release(s);
@@ -797,8 +740,8 @@ int astore_login_failures_count(struct store *s, const char *email, int64_t sinc
 {
     int64_t v = 0;
     PREP(SQL_FAIL_COUNT);
-    bt(q, 1, email);
-    bi(q, 2, since);
+    sq_bind_text(q, 1, email);
+    sqlite3_bind_int64(q, 2, since);
     rc = step_int(s, q, &v, "login failures count");
     *n = (int)v;
 out:
@@ -811,7 +754,7 @@ static const char SQL_FAIL_CLEAR[] = "DELETE FROM login_failures WHERE email=?";
 int astore_login_failures_clear(struct store *s, const char *email)
 {
     PREP(SQL_FAIL_CLEAR);
-    bt(q, 1, email);
+    sq_bind_text(q, 1, email);
     rc = sq_exec(s, q, "login failures clear");
 out:
     sq_release(s);
@@ -823,7 +766,7 @@ static const char SQL_FAIL_PURGE[] = "DELETE FROM login_failures WHERE at<?";
 int astore_login_failures_purge(struct store *s, int64_t before, int *n)
 {
     PREP(SQL_FAIL_PURGE);
-    bi(q, 1, before);
+    sqlite3_bind_int64(q, 1, before);
     rc = exec_n(s, q, "login failures purge", n);
 out:
     sq_release(s);
@@ -839,14 +782,14 @@ static void team_read(sqlite3_stmt *q, void *p)
     struct acct_team *t = p;
     char plan[16];
     memset(t, 0, sizeof *t);
-    cc(q, 0, t->team_id, sizeof t->team_id);
-    cc(q, 1, t->name, sizeof t->name);
-    cc(q, 2, t->owner_user_id, sizeof t->owner_user_id);
-    cc(q, 3, plan, sizeof plan);
+    sq_col_copy(q, 0, t->team_id, sizeof t->team_id);
+    sq_col_copy(q, 1, t->name, sizeof t->name);
+    sq_col_copy(q, 2, t->owner_user_id, sizeof t->owner_user_id);
+    sq_col_copy(q, 3, plan, sizeof plan);
     if (!acct_plan_parse(plan, &t->plan))
         t->plan = ACCT_PLAN_FREE;
-    t->max_members = (int)ci(q, 4);
-    t->created_at = ci(q, 5);
+    t->max_members = (int)sqlite3_column_int64(q, 4);
+    t->created_at = sqlite3_column_int64(q, 5);
 }
 
 static void team_member_read(sqlite3_stmt *q, void *p)
@@ -863,12 +806,12 @@ static const char SQL_TEAM_INSERT[] =
 int astore_team_insert(struct store *s, const struct acct_team *t)
 {
     PREP(SQL_TEAM_INSERT);
-    bt(q, 1, t->team_id);
-    bt(q, 2, t->name);
-    bt(q, 3, t->owner_user_id);
-    bt(q, 4, acct_plan_name(t->plan));
-    bi(q, 5, t->max_members);
-    bi(q, 6, t->created_at);
+    sq_bind_text(q, 1, t->team_id);
+    sq_bind_text(q, 2, t->name);
+    sq_bind_text(q, 3, t->owner_user_id);
+    sq_bind_text(q, 4, acct_plan_name(t->plan));
+    sqlite3_bind_int64(q, 5, t->max_members);
+    sqlite3_bind_int64(q, 6, t->created_at);
     rc = sq_exec(s, q, "team insert");
 out:
     sq_release(s);
@@ -880,8 +823,8 @@ static const char SQL_TEAM_GET[] = "SELECT " TEAM_COLS " FROM teams t WHERE t.te
 int astore_team_get(struct store *s, const char *team_id, struct acct_team *out)
 {
     PREP(SQL_TEAM_GET);
-    bt(q, 1, team_id);
-    rc = step_one(s, q, team_read, out, "team get");
+    sq_bind_text(q, 1, team_id);
+    rc = sq_step_one(s, q, team_read, out, "team get");
 out:
     sq_release(s);
     return rc;
@@ -895,15 +838,15 @@ int astore_team_delete(struct store *s, const char *team_id)
 {
     int n = 0;
     PREP(SQL_TEAM_DEL_MEMBERS);
-    bt(q, 1, team_id);
+    sq_bind_text(q, 1, team_id);
     if ((rc = sq_exec(s, q, "team members delete")) < 0)
         goto out;
     NEXT(SQL_TEAM_CLEAR_USERS);
-    bt(q, 1, team_id);
+    sq_bind_text(q, 1, team_id);
     if ((rc = sq_exec(s, q, "team users clear")) < 0)
         goto out;
     NEXT(SQL_TEAM_DELETE);
-    bt(q, 1, team_id);
+    sq_bind_text(q, 1, team_id);
     rc = exec_n(s, q, "team delete", &n);
     if (rc == 0 && n == 0)
         rc = XC_ENOTFOUND;
@@ -918,8 +861,8 @@ static const char SQL_TEAMS_OF_USER[] = "SELECT " TEAM_COLS ",m.role FROM team_m
 int astore_teams_of_user(struct store *s, const char *user_id, struct acct_team **out, size_t *n)
 {
     PREP(SQL_TEAMS_OF_USER);
-    bt(q, 1, user_id);
-    rc = step_all(s, q, team_member_read, sizeof **out, (void **)out, n, "teams of user");
+    sq_bind_text(q, 1, user_id);
+    rc = sq_collect(s, q, sizeof **out, team_member_read, (void **)out, n, "teams of user");
 out:
     sq_release(s);
     return rc;
@@ -931,8 +874,8 @@ static const char SQL_TEAMS_OWNED[] =
 int astore_teams_owned(struct store *s, const char *user_id, struct acct_team **out, size_t *n)
 {
     PREP(SQL_TEAMS_OWNED);
-    bt(q, 1, user_id);
-    rc = step_all(s, q, team_read, sizeof **out, (void **)out, n, "teams owned");
+    sq_bind_text(q, 1, user_id);
+    rc = sq_collect(s, q, sizeof **out, team_read, (void **)out, n, "teams owned");
 out:
     sq_release(s);
     return rc;
@@ -944,15 +887,15 @@ static const char SQL_MEMBER_SET_TEAM[] = "UPDATE users SET team_id=? WHERE user
 int astore_member_insert(struct store *s, const struct acct_member *m)
 {
     PREP(SQL_MEMBER_INSERT);
-    bt(q, 1, m->team_id);
-    bt(q, 2, m->user_id);
-    bt(q, 3, m->is_admin ? "admin" : "member");
-    bi(q, 4, m->joined_at);
+    sq_bind_text(q, 1, m->team_id);
+    sq_bind_text(q, 2, m->user_id);
+    sq_bind_text(q, 3, m->is_admin ? "admin" : "member");
+    sqlite3_bind_int64(q, 4, m->joined_at);
     if ((rc = sq_exec(s, q, "member insert")) < 0)
         goto out;
     NEXT(SQL_MEMBER_SET_TEAM);
-    bt(q, 1, m->team_id);
-    bt(q, 2, m->user_id);
+    sq_bind_text(q, 1, m->team_id);
+    sq_bind_text(q, 2, m->user_id);
     rc = sq_exec(s, q, "member user team");
 out:
     sq_release(s);
@@ -965,13 +908,13 @@ static void member_read(sqlite3_stmt *q, void *p)
 {
     struct acct_member *m = p;
     memset(m, 0, sizeof *m);
-    cc(q, 0, m->team_id, sizeof m->team_id);
-    cc(q, 1, m->user_id, sizeof m->user_id);
+    sq_col_copy(q, 0, m->team_id, sizeof m->team_id);
+    sq_col_copy(q, 1, m->user_id, sizeof m->user_id);
     const unsigned char *r = sqlite3_column_text(q, 2);
     m->is_admin = r && strcmp((const char *)r, "admin") == 0;
-    m->joined_at = ci(q, 3);
-    cc(q, 4, m->name, sizeof m->name);
-    cc(q, 5, m->email, sizeof m->email);
+    m->joined_at = sqlite3_column_int64(q, 3);
+    sq_col_copy(q, 4, m->name, sizeof m->name);
+    sq_col_copy(q, 5, m->email, sizeof m->email);
 }
 
 static const char SQL_MEMBER_GET[] = "SELECT " MEMBER_COLS " FROM team_members m LEFT JOIN users u ON "
@@ -980,9 +923,9 @@ static const char SQL_MEMBER_GET[] = "SELECT " MEMBER_COLS " FROM team_members m
 int astore_member_get(struct store *s, const char *team_id, const char *user_id, struct acct_member *out)
 {
     PREP(SQL_MEMBER_GET);
-    bt(q, 1, team_id);
-    bt(q, 2, user_id);
-    rc = step_one(s, q, member_read, out, "member get");
+    sq_bind_text(q, 1, team_id);
+    sq_bind_text(q, 2, user_id);
+    rc = sq_step_one(s, q, member_read, out, "member get");
 out:
     sq_release(s);
     return rc;
@@ -995,13 +938,13 @@ int astore_member_delete(struct store *s, const char *team_id, const char *user_
 {
     int n = 0;
     PREP(SQL_MEMBER_DELETE);
-    bt(q, 1, team_id);
-    bt(q, 2, user_id);
+    sq_bind_text(q, 1, team_id);
+    sq_bind_text(q, 2, user_id);
     if ((rc = exec_n(s, q, "member delete", &n)) < 0)
         goto out;
     NEXT(SQL_MEMBER_CLEAR_TEAM);
-    bt(q, 1, user_id);
-    bt(q, 2, team_id);
+    sq_bind_text(q, 1, user_id);
+    sq_bind_text(q, 2, team_id);
     rc = sq_exec(s, q, "member user clear");
 out:
     sq_release(s);
@@ -1016,7 +959,7 @@ int astore_member_count(struct store *s, const char *team_id, int *n)
 {
     int64_t v = 0;
     PREP(SQL_MEMBER_COUNT);
-    bt(q, 1, team_id);
+    sq_bind_text(q, 1, team_id);
     rc = step_int(s, q, &v, "member count");
     *n = (int)v;
 out:
@@ -1030,8 +973,8 @@ static const char SQL_MEMBER_LIST[] = "SELECT " MEMBER_COLS " FROM team_members 
 int astore_member_list(struct store *s, const char *team_id, struct acct_member **out, size_t *n)
 {
     PREP(SQL_MEMBER_LIST);
-    bt(q, 1, team_id);
-    rc = step_all(s, q, member_read, sizeof **out, (void **)out, n, "member list");
+    sq_bind_text(q, 1, team_id);
+    rc = sq_collect(s, q, sizeof **out, member_read, (void **)out, n, "member list");
 out:
     sq_release(s);
     return rc;
@@ -1042,7 +985,7 @@ static const char SQL_MEMBERS_DEL_USER[] = "DELETE FROM team_members WHERE user_
 int astore_members_delete_user(struct store *s, const char *user_id)
 {
     PREP(SQL_MEMBERS_DEL_USER);
-    bt(q, 1, user_id);
+    sq_bind_text(q, 1, user_id);
     rc = sq_exec(s, q, "members delete");
 out:
     sq_release(s);
