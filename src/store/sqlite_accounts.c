@@ -43,23 +43,6 @@ static int exec_n(struct store *s, sqlite3_stmt *q, const char *what, int *chang
     return rc;
 }
 
-/* Acquires the connection that fits the function's first statement and prepares it; every
- * exit goes through sq_release. */
-#define PREP(sql)                                                                                  \
-    sq_acquire(s, sq_mode_of(sql));                                                                \
-    sqlite3_stmt *q = sq_stmt(s, sql);                                                             \
-    int rc = XC_EDB;                                                                               \
-    if (!q)                                                                                        \
-        goto out;
-
-/* A further statement in a function that already holds the writer. */
-#define NEXT(sql)                                                                                  \
-    do {                                                                                           \
-        rc = XC_EDB;                                                                               \
-        if (!(q = sq_stmt(s, sql)))                                                                \
-            goto out;                                                                              \
-    } while (0)
-
 /* ---- users ---- */
 
 #define USER_COLS                                                                                  \
@@ -99,7 +82,10 @@ static const char SQL_USER_INSERT[] =
 
 int astore_user_insert(struct store *s, const struct acct_user *u)
 {
-    PREP(SQL_USER_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_USER_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     int i = 1;
     sq_bind_text(q, i++, u->user_id);
     sq_bind_text(q, i++, u->email);
@@ -122,7 +108,10 @@ out:
 
 static int user_by(struct store *s, const char *sql, const char *key, struct acct_user *out)
 {
-    PREP(sql);
+    sqlite3_stmt *q = sq_begin(s, sql);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, key);
     rc = sq_step_one(s, q, user_read, out, "user get");
 out:
@@ -162,7 +151,10 @@ static const char SQL_USER_UPDATE[] =
 int astore_user_update(struct store *s, const struct acct_user *u)
 {
     int n = 0;
-    PREP(SQL_USER_UPDATE);
+    sqlite3_stmt *q = sq_begin(s, SQL_USER_UPDATE);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     int i = 1;
     sq_bind_text(q, i++, u->name);
     sq_bind_text(q, i++, acct_role_name(u->role));
@@ -186,7 +178,10 @@ static const char SQL_USER_SET_PW[] = "UPDATE users SET password_hash=?,updated_
 int astore_user_set_password(struct store *s, const char *user_id, const char *password_hash, int64_t now)
 {
     int n = 0;
-    PREP(SQL_USER_SET_PW);
+    sqlite3_stmt *q = sq_begin(s, SQL_USER_SET_PW);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, password_hash);
     sqlite3_bind_int64(q, 2, now);
     sq_bind_text(q, 3, user_id);
@@ -206,7 +201,10 @@ static const char SQL_USER_ANON[] =
 int astore_user_anonymise(struct store *s, const char *user_id, int64_t now)
 {
     int n = 0;
-    PREP(SQL_USER_ANON);
+    sqlite3_stmt *q = sq_begin(s, SQL_USER_ANON);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sqlite3_bind_int64(q, 1, now);
     sq_bind_text(q, 2, user_id);
     rc = exec_n(s, q, "user anonymise", &n);
@@ -228,14 +226,19 @@ int astore_user_list(struct store *s, const enum acct_role *role, int limit, int
 {
     *out = NULL;
     *n = 0;
-    PREP(SQL_USER_LIST);
+    sqlite3_stmt *q = sq_begin(s, SQL_USER_LIST);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     if (role)
         sq_bind_text(q, 1, acct_role_name(*role));
     sqlite3_bind_int64(q, 2, limit > 0 ? limit : -1);
     sqlite3_bind_int64(q, 3, offset > 0 ? offset : 0);
     rc = sq_collect(s, q, sizeof **out, user_read, (void **)out, n, "user list");
     if (rc == 0 && total) {
-        NEXT(SQL_USER_COUNT);
+        rc = XC_EDB;
+        if (!(q = sq_stmt(s, SQL_USER_COUNT)))
+            goto out;
         if (role)
             sq_bind_text(q, 1, acct_role_name(*role));
         rc = step_int(s, q, total, "user count");
@@ -266,7 +269,10 @@ static const char SQL_SESS_INSERT[] = "INSERT INTO sessions(token_hash,user_id,c
 
 int astore_session_insert(struct store *s, const struct acct_session *x)
 {
-    PREP(SQL_SESS_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_SESS_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, x->token_hash);
     sq_bind_text(q, 2, x->user_id);
     sqlite3_bind_int64(q, 3, x->created_at);
@@ -281,7 +287,10 @@ static const char SQL_SESS_GET[] = "SELECT token_hash,user_id,created_at,expires
 
 int astore_session_get(struct store *s, const char *token_hash, struct acct_session *out)
 {
-    PREP(SQL_SESS_GET);
+    sqlite3_stmt *q = sq_begin(s, SQL_SESS_GET);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, token_hash);
     rc = sq_step_one(s, q, session_read, out, "session get");
 out:
@@ -310,7 +319,10 @@ int astore_session_user(struct store *s, const char *token_hash, int64_t now, st
                         struct acct_user *user)
 {
     struct sess_user su = {sess, user};
-    PREP(SQL_SESS_USER);
+    sqlite3_stmt *q = sq_begin(s, SQL_SESS_USER);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, token_hash);
     sqlite3_bind_int64(q, 2, now);
     rc = sq_step_one(s, q, sess_user_read, &su, "session resolve");
@@ -324,7 +336,10 @@ static const char SQL_SESS_DELETE[] = "DELETE FROM sessions WHERE token_hash=?";
 int astore_session_delete(struct store *s, const char *token_hash, bool *deleted)
 {
     int n = 0;
-    PREP(SQL_SESS_DELETE);
+    sqlite3_stmt *q = sq_begin(s, SQL_SESS_DELETE);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, token_hash);
     rc = exec_n(s, q, "session delete", &n);
 out:
@@ -338,7 +353,10 @@ static const char SQL_SESS_DELETE_USER[] = "DELETE FROM sessions WHERE user_id=?
 
 int astore_sessions_delete_user(struct store *s, const char *user_id, const char *keep_hash, int *n)
 {
-    PREP(SQL_SESS_DELETE_USER);
+    sqlite3_stmt *q = sq_begin(s, SQL_SESS_DELETE_USER);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_id);
     if (keep_hash)
         sq_bind_text(q, 2, keep_hash);
@@ -354,7 +372,10 @@ static const char SQL_SESS_TRIM[] =
 
 int astore_sessions_trim(struct store *s, const char *user_id, int keep, int *n)
 {
-    PREP(SQL_SESS_TRIM);
+    sqlite3_stmt *q = sq_begin(s, SQL_SESS_TRIM);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_id);
     sqlite3_bind_int64(q, 2, keep < 0 ? 0 : keep);
     rc = exec_n(s, q, "sessions trim", n);
@@ -368,7 +389,10 @@ static const char SQL_SESS_COUNT[] = "SELECT count(*) FROM sessions WHERE user_i
 int astore_sessions_count(struct store *s, const char *user_id, int *n)
 {
     int64_t v = 0;
-    PREP(SQL_SESS_COUNT);
+    sqlite3_stmt *q = sq_begin(s, SQL_SESS_COUNT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_id);
     rc = step_int(s, q, &v, "sessions count");
     *n = (int)v;
@@ -381,7 +405,10 @@ static const char SQL_SESS_PURGE[] = "DELETE FROM sessions WHERE expires_at<=?";
 
 int astore_sessions_purge_expired(struct store *s, int64_t now, int *n)
 {
-    PREP(SQL_SESS_PURGE);
+    sqlite3_stmt *q = sq_begin(s, SQL_SESS_PURGE);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sqlite3_bind_int64(q, 1, now);
     rc = exec_n(s, q, "sessions purge", n);
 out:
@@ -410,7 +437,10 @@ static const char SQL_KEY_INSERT[] =
 
 int astore_key_insert(struct store *s, const struct acct_key *k)
 {
-    PREP(SQL_KEY_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_KEY_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, k->key_hash);
     sq_bind_text(q, 2, k->user_id);
     sq_bind_text(q, 3, k->name);
@@ -426,7 +456,10 @@ static const char SQL_KEY_GET[] = "SELECT " KEY_COLS " FROM api_keys k WHERE k.k
 
 int astore_key_get(struct store *s, const char *key_hash, struct acct_key *out)
 {
-    PREP(SQL_KEY_GET);
+    sqlite3_stmt *q = sq_begin(s, SQL_KEY_GET);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, key_hash);
     rc = sq_step_one(s, q, key_read, out, "key get");
 out:
@@ -453,7 +486,10 @@ static const char SQL_KEY_USER[] = "SELECT " KEY_COLS "," USER_COLS
 int astore_key_user(struct store *s, const char *key_hash, struct acct_key *key, struct acct_user *user)
 {
     struct key_user ku = {key, user};
-    PREP(SQL_KEY_USER);
+    sqlite3_stmt *q = sq_begin(s, SQL_KEY_USER);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, key_hash);
     rc = sq_step_one(s, q, key_user_read, &ku, "key resolve");
 out:
@@ -466,7 +502,10 @@ static const char SQL_KEY_COUNT[] = "SELECT count(*) FROM api_keys WHERE user_id
 int astore_key_count(struct store *s, const char *user_id, int *n)
 {
     int64_t v = 0;
-    PREP(SQL_KEY_COUNT);
+    sqlite3_stmt *q = sq_begin(s, SQL_KEY_COUNT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_id);
     rc = step_int(s, q, &v, "key count");
     *n = (int)v;
@@ -480,7 +519,10 @@ static const char SQL_KEY_LIST[] =
 
 int astore_key_list(struct store *s, const char *user_id, struct acct_key **out, size_t *n)
 {
-    PREP(SQL_KEY_LIST);
+    sqlite3_stmt *q = sq_begin(s, SQL_KEY_LIST);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_id);
     rc = sq_collect(s, q, sizeof **out, key_read, (void **)out, n, "key list");
 out:
@@ -492,7 +534,10 @@ static const char SQL_KEY_DEL_PREVIEW[] = "DELETE FROM api_keys WHERE user_id=? 
 
 int astore_key_delete_preview(struct store *s, const char *user_id, const char *preview, int *n)
 {
-    PREP(SQL_KEY_DEL_PREVIEW);
+    sqlite3_stmt *q = sq_begin(s, SQL_KEY_DEL_PREVIEW);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_id);
     sq_bind_text(q, 2, preview);
     rc = exec_n(s, q, "key delete", n);
@@ -505,7 +550,10 @@ static const char SQL_KEYS_DEL_USER[] = "DELETE FROM api_keys WHERE user_id=?";
 
 int astore_keys_delete_user(struct store *s, const char *user_id, int *n)
 {
-    PREP(SQL_KEYS_DEL_USER);
+    sqlite3_stmt *q = sq_begin(s, SQL_KEYS_DEL_USER);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_id);
     rc = exec_n(s, q, "keys delete", n);
 out:
@@ -518,7 +566,10 @@ static const char SQL_KEY_TOUCH[] =
 
 int astore_key_touch(struct store *s, const char *key_hash, int64_t at)
 {
-    PREP(SQL_KEY_TOUCH);
+    sqlite3_stmt *q = sq_begin(s, SQL_KEY_TOUCH);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sqlite3_bind_int64(q, 1, at);
     sq_bind_text(q, 2, key_hash);
     rc = sq_exec(s, q, "key touch");
@@ -545,7 +596,10 @@ static const char SQL_RESET_INSERT[] =
 
 int astore_reset_insert(struct store *s, const struct acct_reset *r)
 {
-    PREP(SQL_RESET_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_RESET_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, r->token_hash);
     sq_bind_text(q, 2, r->user_id);
     sqlite3_bind_int64(q, 3, r->created_at);
@@ -561,7 +615,10 @@ static const char SQL_RESET_GET[] =
 
 int astore_reset_get(struct store *s, const char *token_hash, struct acct_reset *out)
 {
-    PREP(SQL_RESET_GET);
+    sqlite3_stmt *q = sq_begin(s, SQL_RESET_GET);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, token_hash);
     rc = sq_step_one(s, q, reset_read, out, "reset get");
 out:
@@ -574,7 +631,10 @@ static const char SQL_RESET_CLAIM[] = "UPDATE password_resets SET used=1 WHERE t
 int astore_reset_claim(struct store *s, const char *token_hash, bool *claimed)
 {
     int n = 0;
-    PREP(SQL_RESET_CLAIM);
+    sqlite3_stmt *q = sq_begin(s, SQL_RESET_CLAIM);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, token_hash);
     rc = exec_n(s, q, "reset claim", &n);
 out:
@@ -587,7 +647,10 @@ static const char SQL_RESETS_DEL_USER[] = "DELETE FROM password_resets WHERE use
 
 int astore_resets_delete_user(struct store *s, const char *user_id)
 {
-    PREP(SQL_RESETS_DEL_USER);
+    sqlite3_stmt *q = sq_begin(s, SQL_RESETS_DEL_USER);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_id);
     rc = sq_exec(s, q, "resets delete");
 out:
@@ -599,7 +662,10 @@ static const char SQL_RESETS_PURGE[] = "DELETE FROM password_resets WHERE expire
 
 int astore_resets_purge(struct store *s, int64_t before, int *n)
 {
-    PREP(SQL_RESETS_PURGE);
+    sqlite3_stmt *q = sq_begin(s, SQL_RESETS_PURGE);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sqlite3_bind_int64(q, 1, before);
     rc = exec_n(s, q, "resets purge", n);
 out:
@@ -628,7 +694,10 @@ static const char SQL_DEV_INSERT[] = "INSERT INTO device_codes(" DEV_COLS ") VAL
 
 int astore_device_insert(struct store *s, const struct acct_device *d)
 {
-    PREP(SQL_DEV_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_DEV_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, d->device_code_hash);
     sq_bind_text(q, 2, d->user_code);
     sqlite3_bind_int64(q, 3, d->created_at);
@@ -644,7 +713,10 @@ static const char SQL_DEV_BY_CODE[] = "SELECT " DEV_COLS " FROM device_codes WHE
 
 int astore_device_get(struct store *s, const char *device_code_hash, struct acct_device *out)
 {
-    PREP(SQL_DEV_GET);
+    sqlite3_stmt *q = sq_begin(s, SQL_DEV_GET);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, device_code_hash);
     rc = sq_step_one(s, q, device_read, out, "device get");
 out:
@@ -654,7 +726,10 @@ out:
 
 int astore_device_by_user_code(struct store *s, const char *user_code, struct acct_device *out)
 {
-    PREP(SQL_DEV_BY_CODE);
+    sqlite3_stmt *q = sq_begin(s, SQL_DEV_BY_CODE);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_code);
     rc = sq_step_one(s, q, device_read, out, "device by code");
 out:
@@ -669,7 +744,10 @@ int astore_device_approve(struct store *s, const char *device_code_hash, const c
                           bool *changed)
 {
     int n = 0;
-    PREP(SQL_DEV_APPROVE);
+    sqlite3_stmt *q = sq_begin(s, SQL_DEV_APPROVE);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_id);
     sqlite3_bind_int64(q, 2, at);
     sq_bind_text(q, 3, device_code_hash);
@@ -686,7 +764,10 @@ static const char SQL_DEV_CONSUME[] = "UPDATE device_codes SET consumed=1 "
 int astore_device_consume(struct store *s, const char *device_code_hash, bool *claimed)
 {
     int n = 0;
-    PREP(SQL_DEV_CONSUME);
+    sqlite3_stmt *q = sq_begin(s, SQL_DEV_CONSUME);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, device_code_hash);
     rc = exec_n(s, q, "device consume", &n);
 out:
@@ -699,7 +780,10 @@ static const char SQL_DEV_DEL_USER[] = "DELETE FROM device_codes WHERE approved_
 
 int astore_devices_delete_user(struct store *s, const char *user_id)
 {
-    PREP(SQL_DEV_DEL_USER);
+    sqlite3_stmt *q = sq_begin(s, SQL_DEV_DEL_USER);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_id);
     rc = sq_exec(s, q, "devices delete");
 out:
@@ -711,7 +795,10 @@ static const char SQL_DEV_PURGE[] = "DELETE FROM device_codes WHERE expires_at<?
 
 int astore_devices_purge(struct store *s, int64_t before, int *n)
 {
-    PREP(SQL_DEV_PURGE);
+    sqlite3_stmt *q = sq_begin(s, SQL_DEV_PURGE);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sqlite3_bind_int64(q, 1, before);
     rc = exec_n(s, q, "devices purge", n);
 out:
@@ -725,7 +812,10 @@ static const char SQL_FAIL_ADD[] = "INSERT INTO login_failures(email,at) VALUES(
 
 int astore_login_failure_add(struct store *s, const char *email, int64_t at)
 {
-    PREP(SQL_FAIL_ADD);
+    sqlite3_stmt *q = sq_begin(s, SQL_FAIL_ADD);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, email);
     sqlite3_bind_int64(q, 2, at);
     rc = sq_exec(s, q, "login failure add");
@@ -739,7 +829,10 @@ static const char SQL_FAIL_COUNT[] = "SELECT count(*) FROM login_failures WHERE 
 int astore_login_failures_count(struct store *s, const char *email, int64_t since, int *n)
 {
     int64_t v = 0;
-    PREP(SQL_FAIL_COUNT);
+    sqlite3_stmt *q = sq_begin(s, SQL_FAIL_COUNT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, email);
     sqlite3_bind_int64(q, 2, since);
     rc = step_int(s, q, &v, "login failures count");
@@ -753,7 +846,10 @@ static const char SQL_FAIL_CLEAR[] = "DELETE FROM login_failures WHERE email=?";
 
 int astore_login_failures_clear(struct store *s, const char *email)
 {
-    PREP(SQL_FAIL_CLEAR);
+    sqlite3_stmt *q = sq_begin(s, SQL_FAIL_CLEAR);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, email);
     rc = sq_exec(s, q, "login failures clear");
 out:
@@ -765,7 +861,10 @@ static const char SQL_FAIL_PURGE[] = "DELETE FROM login_failures WHERE at<?";
 
 int astore_login_failures_purge(struct store *s, int64_t before, int *n)
 {
-    PREP(SQL_FAIL_PURGE);
+    sqlite3_stmt *q = sq_begin(s, SQL_FAIL_PURGE);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sqlite3_bind_int64(q, 1, before);
     rc = exec_n(s, q, "login failures purge", n);
 out:
@@ -805,7 +904,10 @@ static const char SQL_TEAM_INSERT[] =
 
 int astore_team_insert(struct store *s, const struct acct_team *t)
 {
-    PREP(SQL_TEAM_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_TEAM_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, t->team_id);
     sq_bind_text(q, 2, t->name);
     sq_bind_text(q, 3, t->owner_user_id);
@@ -822,7 +924,10 @@ static const char SQL_TEAM_GET[] = "SELECT " TEAM_COLS " FROM teams t WHERE t.te
 
 int astore_team_get(struct store *s, const char *team_id, struct acct_team *out)
 {
-    PREP(SQL_TEAM_GET);
+    sqlite3_stmt *q = sq_begin(s, SQL_TEAM_GET);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, team_id);
     rc = sq_step_one(s, q, team_read, out, "team get");
 out:
@@ -837,15 +942,22 @@ static const char SQL_TEAM_DELETE[] = "DELETE FROM teams WHERE team_id=?";
 int astore_team_delete(struct store *s, const char *team_id)
 {
     int n = 0;
-    PREP(SQL_TEAM_DEL_MEMBERS);
+    sqlite3_stmt *q = sq_begin(s, SQL_TEAM_DEL_MEMBERS);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, team_id);
     if ((rc = sq_exec(s, q, "team members delete")) < 0)
         goto out;
-    NEXT(SQL_TEAM_CLEAR_USERS);
+    rc = XC_EDB;
+    if (!(q = sq_stmt(s, SQL_TEAM_CLEAR_USERS)))
+        goto out;
     sq_bind_text(q, 1, team_id);
     if ((rc = sq_exec(s, q, "team users clear")) < 0)
         goto out;
-    NEXT(SQL_TEAM_DELETE);
+    rc = XC_EDB;
+    if (!(q = sq_stmt(s, SQL_TEAM_DELETE)))
+        goto out;
     sq_bind_text(q, 1, team_id);
     rc = exec_n(s, q, "team delete", &n);
     if (rc == 0 && n == 0)
@@ -860,7 +972,10 @@ static const char SQL_TEAMS_OF_USER[] = "SELECT " TEAM_COLS ",m.role FROM team_m
 
 int astore_teams_of_user(struct store *s, const char *user_id, struct acct_team **out, size_t *n)
 {
-    PREP(SQL_TEAMS_OF_USER);
+    sqlite3_stmt *q = sq_begin(s, SQL_TEAMS_OF_USER);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_id);
     rc = sq_collect(s, q, sizeof **out, team_member_read, (void **)out, n, "teams of user");
 out:
@@ -873,7 +988,10 @@ static const char SQL_TEAMS_OWNED[] =
 
 int astore_teams_owned(struct store *s, const char *user_id, struct acct_team **out, size_t *n)
 {
-    PREP(SQL_TEAMS_OWNED);
+    sqlite3_stmt *q = sq_begin(s, SQL_TEAMS_OWNED);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_id);
     rc = sq_collect(s, q, sizeof **out, team_read, (void **)out, n, "teams owned");
 out:
@@ -886,14 +1004,19 @@ static const char SQL_MEMBER_SET_TEAM[] = "UPDATE users SET team_id=? WHERE user
 
 int astore_member_insert(struct store *s, const struct acct_member *m)
 {
-    PREP(SQL_MEMBER_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_MEMBER_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, m->team_id);
     sq_bind_text(q, 2, m->user_id);
     sq_bind_text(q, 3, m->is_admin ? "admin" : "member");
     sqlite3_bind_int64(q, 4, m->joined_at);
     if ((rc = sq_exec(s, q, "member insert")) < 0)
         goto out;
-    NEXT(SQL_MEMBER_SET_TEAM);
+    rc = XC_EDB;
+    if (!(q = sq_stmt(s, SQL_MEMBER_SET_TEAM)))
+        goto out;
     sq_bind_text(q, 1, m->team_id);
     sq_bind_text(q, 2, m->user_id);
     rc = sq_exec(s, q, "member user team");
@@ -922,7 +1045,10 @@ static const char SQL_MEMBER_GET[] = "SELECT " MEMBER_COLS " FROM team_members m
 
 int astore_member_get(struct store *s, const char *team_id, const char *user_id, struct acct_member *out)
 {
-    PREP(SQL_MEMBER_GET);
+    sqlite3_stmt *q = sq_begin(s, SQL_MEMBER_GET);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, team_id);
     sq_bind_text(q, 2, user_id);
     rc = sq_step_one(s, q, member_read, out, "member get");
@@ -937,12 +1063,17 @@ static const char SQL_MEMBER_CLEAR_TEAM[] = "UPDATE users SET team_id=NULL WHERE
 int astore_member_delete(struct store *s, const char *team_id, const char *user_id, bool *deleted)
 {
     int n = 0;
-    PREP(SQL_MEMBER_DELETE);
+    sqlite3_stmt *q = sq_begin(s, SQL_MEMBER_DELETE);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, team_id);
     sq_bind_text(q, 2, user_id);
     if ((rc = exec_n(s, q, "member delete", &n)) < 0)
         goto out;
-    NEXT(SQL_MEMBER_CLEAR_TEAM);
+    rc = XC_EDB;
+    if (!(q = sq_stmt(s, SQL_MEMBER_CLEAR_TEAM)))
+        goto out;
     sq_bind_text(q, 1, user_id);
     sq_bind_text(q, 2, team_id);
     rc = sq_exec(s, q, "member user clear");
@@ -958,7 +1089,10 @@ static const char SQL_MEMBER_COUNT[] = "SELECT count(*) FROM team_members WHERE 
 int astore_member_count(struct store *s, const char *team_id, int *n)
 {
     int64_t v = 0;
-    PREP(SQL_MEMBER_COUNT);
+    sqlite3_stmt *q = sq_begin(s, SQL_MEMBER_COUNT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, team_id);
     rc = step_int(s, q, &v, "member count");
     *n = (int)v;
@@ -972,7 +1106,10 @@ static const char SQL_MEMBER_LIST[] = "SELECT " MEMBER_COLS " FROM team_members 
 
 int astore_member_list(struct store *s, const char *team_id, struct acct_member **out, size_t *n)
 {
-    PREP(SQL_MEMBER_LIST);
+    sqlite3_stmt *q = sq_begin(s, SQL_MEMBER_LIST);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, team_id);
     rc = sq_collect(s, q, sizeof **out, member_read, (void **)out, n, "member list");
 out:
@@ -984,7 +1121,10 @@ static const char SQL_MEMBERS_DEL_USER[] = "DELETE FROM team_members WHERE user_
 
 int astore_members_delete_user(struct store *s, const char *user_id)
 {
-    PREP(SQL_MEMBERS_DEL_USER);
+    sqlite3_stmt *q = sq_begin(s, SQL_MEMBERS_DEL_USER);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, user_id);
     rc = sq_exec(s, q, "members delete");
 out:

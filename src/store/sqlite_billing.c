@@ -22,15 +22,6 @@ static int exec_insert(struct store *s, sqlite3_stmt *q, const char *what, bool 
     return rc;
 }
 
-/* Acquires the connection that fits the function's first statement (functions never mix reads
- * and writes) and prepares it; every exit goes through sq_release. */
-#define PREP(sql)                                                                                  \
-    sq_acquire(s, sq_mode_of(sql));                                                                \
-    sqlite3_stmt *q = sq_stmt(s, sql);                                                             \
-    int rc = XC_EDB;                                                                               \
-    if (!q)                                                                                        \
-        goto out;
-
 /* ---- billing records ---- */
 
 #define REC_COLS                                                                                   \
@@ -88,7 +79,10 @@ static const char SQL_REC_INSERT[] =
 int bstore_record_insert(struct store *s, const struct bill_record *r, bool *inserted)
 {
     *inserted = false;
-    PREP(SQL_REC_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_REC_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     int i = 1;
     sq_bind_text(q, i++, r->billing_id);
     sq_bind_text(q, i++, r->job_id);
@@ -135,7 +129,10 @@ static const char SQL_REC_GET[] = "SELECT " REC_COLS " FROM billing_records WHER
 
 int bstore_record_get(struct store *s, const char *job_id, int attempt, struct bill_record *out)
 {
-    PREP(SQL_REC_GET);
+    sqlite3_stmt *q = sq_begin(s, SQL_REC_GET);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, job_id);
     sqlite3_bind_int64(q, 2, attempt);
     rc = sq_step_one(s, q, rec_read, out, "billing record get");
@@ -149,7 +146,10 @@ static const char SQL_REC_LATEST[] =
 
 int bstore_record_latest(struct store *s, const char *job_id, struct bill_record *out)
 {
-    PREP(SQL_REC_LATEST);
+    sqlite3_stmt *q = sq_begin(s, SQL_REC_LATEST);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, job_id);
     rc = sq_step_one(s, q, rec_read, out, "billing record latest");
 out:
@@ -163,7 +163,10 @@ static const char SQL_REC_REFUND[] =
 int bstore_record_set_refund(struct store *s, const char *billing_id, int64_t refunded, int64_t refund_fee,
                              const char *refund_class)
 {
-    PREP(SQL_REC_REFUND);
+    sqlite3_stmt *q = sq_begin(s, SQL_REC_REFUND);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sqlite3_bind_int64(q, 1, refunded);
     sqlite3_bind_int64(q, 2, refund_fee);
     sq_bind_text(q, 3, refund_class);
@@ -207,7 +210,10 @@ int bstore_record_list(struct store *s, const struct bill_filter *f, struct bill
 {
     *out = NULL;
     *n = 0;
-    PREP(SQL_REC_COUNT);
+    sqlite3_stmt *q = sq_begin(s, SQL_REC_COUNT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     bind_filter(q, f);
     if (sqlite3_step(q) != SQLITE_ROW) {
         rc = sq_err(s, "billing count");
@@ -237,7 +243,10 @@ static const char SQL_REVENUE[] =
 int bstore_revenue(struct store *s, const struct bill_filter *f, struct bill_revenue *out)
 {
     memset(out, 0, sizeof *out);
-    PREP(SQL_REVENUE);
+    sqlite3_stmt *q = sq_begin(s, SQL_REVENUE);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     bind_filter(q, f);
     if (sqlite3_step(q) == SQLITE_ROW) {
         out->records = sqlite3_column_int64(q, 0);
@@ -275,7 +284,10 @@ static const char SQL_RUN_GET[] =
 
 int bstore_run_get(struct store *s, const char *job_id, int attempt, struct bill_run *out)
 {
-    PREP(SQL_RUN_GET);
+    sqlite3_stmt *q = sq_begin(s, SQL_RUN_GET);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, job_id);
     sqlite3_bind_int64(q, 2, attempt);
     rc = sq_step_one(s, q, run_read, out, "run get");
@@ -291,7 +303,10 @@ static const char SQL_RUNS_UNBILLED[] =
 
 int bstore_runs_unbilled(struct store *s, int limit, struct bill_run **out, size_t *n)
 {
-    PREP(SQL_RUNS_UNBILLED);
+    sqlite3_stmt *q = sq_begin(s, SQL_RUNS_UNBILLED);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sqlite3_bind_int64(q, 1, limit > 0 ? limit : -1);
     rc = sq_collect(s, q, sizeof **out, run_read, (void **)out, n, "runs unbilled");
 out:
@@ -306,7 +321,10 @@ static const char SQL_JOB_RUNS_UNBILLED[] =
 
 int bstore_job_runs_unbilled(struct store *s, const char *job_id, struct bill_run **out, size_t *n)
 {
-    PREP(SQL_JOB_RUNS_UNBILLED);
+    sqlite3_stmt *q = sq_begin(s, SQL_JOB_RUNS_UNBILLED);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, job_id);
     rc = sq_collect(s, q, sizeof **out, run_read, (void **)out, n, "job runs unbilled");
 out:
@@ -336,7 +354,10 @@ static const char SQL_CUST_PUT[] =
 
 int bstore_customer_get(struct store *s, const char *customer_id, struct customer *out)
 {
-    PREP(SQL_CUST_GET);
+    sqlite3_stmt *q = sq_begin(s, SQL_CUST_GET);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, customer_id);
     rc = sq_step_one(s, q, cust_read, out, "customer get");
 out:
@@ -346,7 +367,10 @@ out:
 
 int bstore_customer_put(struct store *s, const struct customer *c)
 {
-    PREP(SQL_CUST_PUT);
+    sqlite3_stmt *q = sq_begin(s, SQL_CUST_PUT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, c->customer_id);
     sq_bind_text(q, 2, c->name);
     sq_bind_text(q, 3, c->province);
@@ -388,7 +412,10 @@ static const char SQL_WALLET_GRACE[] =
 
 int bstore_wallet_get(struct store *s, const char *customer_id, struct wallet *out)
 {
-    PREP(SQL_WALLET_GET);
+    sqlite3_stmt *q = sq_begin(s, SQL_WALLET_GET);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, customer_id);
     rc = sq_step_one(s, q, wallet_read, out, "wallet get");
 out:
@@ -398,7 +425,10 @@ out:
 
 int bstore_wallet_put(struct store *s, const struct wallet *w)
 {
-    PREP(SQL_WALLET_PUT);
+    sqlite3_stmt *q = sq_begin(s, SQL_WALLET_PUT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, w->customer_id);
     sqlite3_bind_int64(q, 2, w->balance);
     sqlite3_bind_int64(q, 3, w->held);
@@ -421,7 +451,10 @@ out:
 
 int bstore_wallets_grace_expired(struct store *s, int64_t now, struct wallet **out, size_t *n)
 {
-    PREP(SQL_WALLET_GRACE);
+    sqlite3_stmt *q = sq_begin(s, SQL_WALLET_GRACE);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sqlite3_bind_int64(q, 1, now);
     rc = sq_collect(s, q, sizeof **out, wallet_read, (void **)out, n, "wallets grace");
 out:
@@ -459,7 +492,10 @@ static const char SQL_TX_LIST[] = "SELECT " TX_COLS " FROM wallet_tx WHERE custo
 int bstore_wallet_tx_insert(struct store *s, const struct wallet_tx *t, bool *inserted)
 {
     *inserted = false;
-    PREP(SQL_TX_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_TX_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, t->tx_id);
     sq_bind_text(q, 2, t->customer_id);
     sq_bind_text(q, 3, t->tx_type);
@@ -478,7 +514,10 @@ out:
 
 int bstore_wallet_tx_by_ref(struct store *s, const char *customer_id, const char *reference, struct wallet_tx *out)
 {
-    PREP(SQL_TX_BY_REF);
+    sqlite3_stmt *q = sq_begin(s, SQL_TX_BY_REF);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, customer_id);
     sq_bind_text(q, 2, reference);
     rc = sq_step_one(s, q, tx_read, out, "wallet tx by ref");
@@ -490,7 +529,10 @@ out:
 int bstore_wallet_tx_list(struct store *s, const char *customer_id, bool has_since, int64_t since, bool has_until,
                           int64_t until, int limit, struct wallet_tx **out, size_t *n)
 {
-    PREP(SQL_TX_LIST);
+    sqlite3_stmt *q = sq_begin(s, SQL_TX_LIST);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, customer_id);
     if (has_since)
         sqlite3_bind_int64(q, 2, since);
@@ -522,7 +564,10 @@ static const char SQL_HOLDS_CLOSE[] =
 int bstore_hold_insert(struct store *s, const struct hold *h, bool *inserted)
 {
     *inserted = false;
-    PREP(SQL_HOLD_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_HOLD_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, h->job_id);
     sqlite3_bind_int64(q, 2, h->attempt);
     sqlite3_bind_int64(q, 3, h->assign_us);
@@ -538,7 +583,10 @@ out:
 
 int bstore_holds_open(struct store *s, const char *job_id, int64_t *sum, int *count)
 {
-    PREP(SQL_HOLDS_OPEN);
+    sqlite3_stmt *q = sq_begin(s, SQL_HOLDS_OPEN);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, job_id);
     if (sqlite3_step(q) == SQLITE_ROW) {
         *sum = sqlite3_column_int64(q, 0);
@@ -555,7 +603,10 @@ out:
 
 int bstore_holds_last_n(struct store *s, const char *job_id, int attempt, int64_t assign_us, int *n)
 {
-    PREP(SQL_HOLDS_LAST);
+    sqlite3_stmt *q = sq_begin(s, SQL_HOLDS_LAST);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, job_id);
     sqlite3_bind_int64(q, 2, attempt);
     sqlite3_bind_int64(q, 3, assign_us);
@@ -574,7 +625,10 @@ out:
 int bstore_holds_close(struct store *s, const char *job_id, const char *status, int64_t now, int *closed)
 {
     *closed = 0;
-    PREP(SQL_HOLDS_CLOSE);
+    sqlite3_stmt *q = sq_begin(s, SQL_HOLDS_CLOSE);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, status);
     sqlite3_bind_int64(q, 2, now);
     sq_bind_text(q, 3, job_id);
@@ -620,7 +674,10 @@ static const char SQL_REFUND_LIST[] = "SELECT " REFUND_COLS " FROM refunds WHERE
 int bstore_refund_insert(struct store *s, const struct refund_row *r, bool *inserted)
 {
     *inserted = false;
-    PREP(SQL_REFUND_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_REFUND_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     int i = 1;
     sq_bind_text(q, i++, r->billing_id);
     sq_bind_text(q, i++, r->job_id);
@@ -643,7 +700,10 @@ out:
 
 int bstore_refund_get(struct store *s, const char *billing_id, struct refund_row *out)
 {
-    PREP(SQL_REFUND_GET);
+    sqlite3_stmt *q = sq_begin(s, SQL_REFUND_GET);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, billing_id);
     rc = sq_step_one(s, q, refund_read, out, "refund get");
 out:
@@ -654,7 +714,10 @@ out:
 int bstore_refund_list(struct store *s, const char *owner, int64_t start, int64_t end, struct refund_row **out,
                        size_t *n)
 {
-    PREP(SQL_REFUND_LIST);
+    sqlite3_stmt *q = sq_begin(s, SQL_REFUND_LIST);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, owner);
     sqlite3_bind_int64(q, 2, start);
     sqlite3_bind_int64(q, 3, end);
@@ -701,7 +764,10 @@ static const char SQL_OWNERS_USAGE[] =
 
 int bstore_invoice_get_month(struct store *s, const char *customer_id, const char *month, struct invoice_row *out)
 {
-    PREP(SQL_INV_MONTH);
+    sqlite3_stmt *q = sq_begin(s, SQL_INV_MONTH);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, customer_id);
     sq_bind_text(q, 2, month);
     rc = sq_step_one(s, q, inv_read, out, "invoice get");
@@ -712,7 +778,10 @@ out:
 
 int bstore_invoice_get_id(struct store *s, const char *customer_id, const char *invoice_id, struct invoice_row *out)
 {
-    PREP(SQL_INV_ID);
+    sqlite3_stmt *q = sq_begin(s, SQL_INV_ID);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, customer_id);
     sq_bind_text(q, 2, invoice_id);
     rc = sq_step_one(s, q, inv_read, out, "invoice get id");
@@ -723,7 +792,10 @@ out:
 
 int bstore_invoice_next_seq(struct store *s, int64_t *seq)
 {
-    PREP(SQL_INV_SEQ);
+    sqlite3_stmt *q = sq_begin(s, SQL_INV_SEQ);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     if (sqlite3_step(q) == SQLITE_ROW) {
         *seq = sqlite3_column_int64(q, 0);
         rc = 0;
@@ -740,7 +812,10 @@ out:
 
 int bstore_invoice_insert(struct store *s, const struct invoice_row *r)
 {
-    PREP(SQL_INV_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_INV_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sqlite3_bind_int64(q, 1, r->seq);
     sq_bind_text(q, 2, r->invoice_id);
     sq_bind_text(q, 3, r->customer_id);
@@ -763,7 +838,10 @@ static void str_read(sqlite3_stmt *q, void *p)
 
 int bstore_owners_with_usage(struct store *s, int64_t before, char ***out, size_t *n)
 {
-    PREP(SQL_OWNERS_USAGE);
+    sqlite3_stmt *q = sq_begin(s, SQL_OWNERS_USAGE);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sqlite3_bind_int64(q, 1, before);
     rc = sq_collect(s, q, sizeof **out, str_read, (void **)out, n, "owners with usage");
 out:
@@ -781,7 +859,10 @@ static const char SQL_PAYOUT_INSERT[] =
 int bstore_payout_insert(struct store *s, const struct payout_row *p, bool *inserted)
 {
     *inserted = false;
-    PREP(SQL_PAYOUT_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_PAYOUT_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     int i = 1;
     sq_bind_text(q, i++, p->payout_id);
     sq_bind_text(q, i++, p->provider_id);
@@ -831,7 +912,10 @@ static const char SQL_HOST_EARNINGS[] =
 
 int bstore_listing_get(struct store *s, const char *host_id, struct listing *out)
 {
-    PREP(SQL_LISTING_GET);
+    sqlite3_stmt *q = sq_begin(s, SQL_LISTING_GET);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, host_id);
     rc = sq_step_one(s, q, listing_read, out, "listing get");
 out:
@@ -841,7 +925,10 @@ out:
 
 int bstore_listing_put(struct store *s, const struct listing *l)
 {
-    PREP(SQL_LISTING_PUT);
+    sqlite3_stmt *q = sq_begin(s, SQL_LISTING_PUT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, l->host_id);
     sq_bind_text(q, 2, l->owner);
     sq_bind_text(q, 3, l->gpu_model);
@@ -859,7 +946,10 @@ out:
 
 int bstore_listing_list(struct store *s, bool active_only, struct listing **out, size_t *n)
 {
-    PREP(SQL_LISTING_LIST);
+    sqlite3_stmt *q = sq_begin(s, SQL_LISTING_LIST);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sqlite3_bind_int64(q, 1, active_only);
     rc = sq_collect(s, q, sizeof **out, listing_read, (void **)out, n, "listing list");
 out:
@@ -870,7 +960,10 @@ out:
 int bstore_host_earnings(struct store *s, const char *host_id, int64_t since, int64_t *jobs, int64_t *earned,
                          int64_t *platform_fee, int64_t *refund_fee)
 {
-    PREP(SQL_HOST_EARNINGS);
+    sqlite3_stmt *q = sq_begin(s, SQL_HOST_EARNINGS);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, host_id);
     sqlite3_bind_int64(q, 2, since);
     if (sqlite3_step(q) == SQLITE_ROW) {
@@ -918,7 +1011,10 @@ static const char SQL_SPOT_HISTORY[] =
 
 int bstore_spot_append(struct store *s, const struct spot_entry *e)
 {
-    PREP(SQL_SPOT_INSERT);
+    sqlite3_stmt *q = sq_begin(s, SQL_SPOT_INSERT);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, e->gpu_model);
     sqlite3_bind_int64(q, 2, e->price);
     sqlite3_bind_int64(q, 3, e->base);
@@ -938,7 +1034,10 @@ out:
 
 int bstore_spot_latest(struct store *s, const char *gpu_model, struct spot_entry *out)
 {
-    PREP(SQL_SPOT_LATEST);
+    sqlite3_stmt *q = sq_begin(s, SQL_SPOT_LATEST);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sq_bind_text(q, 1, gpu_model);
     rc = sq_step_one(s, q, spot_read, out, "spot latest");
 out:
@@ -948,7 +1047,10 @@ out:
 
 int bstore_spot_latest_all(struct store *s, struct spot_entry **out, size_t *n)
 {
-    PREP(SQL_SPOT_LATEST_ALL);
+    sqlite3_stmt *q = sq_begin(s, SQL_SPOT_LATEST_ALL);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     rc = sq_collect(s, q, sizeof **out, spot_read, (void **)out, n, "spot latest all");
 out:
     sq_release(s);
@@ -957,7 +1059,10 @@ out:
 
 int bstore_spot_history(struct store *s, int limit, struct spot_entry **out, size_t *n)
 {
-    PREP(SQL_SPOT_HISTORY);
+    sqlite3_stmt *q = sq_begin(s, SQL_SPOT_HISTORY);
+    int rc = XC_EDB;
+    if (!q)
+        goto out;
     sqlite3_bind_int64(q, 1, limit > 0 ? limit : 100);
     rc = sq_collect(s, q, sizeof **out, spot_read, (void **)out, n, "spot history");
 out:

@@ -26,6 +26,10 @@ void sq_release(struct store *s);
 /* The mode that fits sql: SQ_READ for a SELECT/WITH statement, SQ_WRITE otherwise. */
 enum sq_mode sq_mode_of(const char *sql);
 
+/* Acquires the connection that fits sql (sq_mode_of) and returns its cached statement, or NULL
+ * after logging. Either way the caller ends with sq_release. */
+sqlite3_stmt *sq_begin(struct store *s, const char *sql);
+
 /* The calling thread's current connection (between acquire and release). */
 sqlite3 *sq_db(struct store *s);
 /* A prepared statement for sql (a string with static storage: the pointer is the cache key) on

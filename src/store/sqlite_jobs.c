@@ -200,21 +200,17 @@ static pthread_once_t list_once = PTHREAD_ONCE_INIT;
 
 static void list_sql_build(void)
 {
+    /* a user's view: own jobs, and jobs on hosts they own */
+    static const char VIEWER[] = " AND (owner=?8 OR host_id IN (SELECT host_id FROM hosts WHERE owner=?9 AND owner<>''))";
     for (int m = 0; m < LF__COUNT; m++) {
-        char where[512] = "WHERE 1";
-        if (m & LF_STATUS)
-            strcat(where, " AND status=?1");
-        if (m & LF_HOST)
-            strcat(where, " AND host_id=?2");
-        if (m & LF_OWNER)
-            strcat(where, " AND owner=?3");
-        if (m & LF_VIEWER) /* a user's view: own jobs, and jobs on hosts they own */
-            strcat(where, " AND (owner=?8 OR host_id IN (SELECT host_id FROM hosts WHERE owner=?9 AND owner<>''))");
+        char *where = xasprintf("WHERE 1%s%s%s%s", (m & LF_STATUS) ? " AND status=?1" : "",
+                                (m & LF_HOST) ? " AND host_id=?2" : "", (m & LF_OWNER) ? " AND owner=?3" : "",
+                                (m & LF_VIEWER) ? VIEWER : "");
         count_sql[m] = xasprintf("SELECT count(*) FROM jobs %s", where);
-        if (m & LF_AFTER)
-            strcat(where, " AND (submitted_at, job_id) > (?6, ?7)");
-        list_sql[m] = xasprintf("SELECT " JOB_COLS " FROM jobs %s ORDER BY %s LIMIT ?4 OFFSET ?5", where,
+        list_sql[m] = xasprintf("SELECT " JOB_COLS " FROM jobs %s%s ORDER BY %s LIMIT ?4 OFFSET ?5", where,
+                                (m & LF_AFTER) ? " AND (submitted_at, job_id) > (?6, ?7)" : "",
                                 (m & LF_QUEUE) ? "priority DESC, submitted_at, job_id" : "submitted_at, job_id");
+        free(where);
     }
 }
 

@@ -112,3 +112,9 @@ int sq_delete_by_id(struct store *s, const char *sql, const char *key, const cha
     sq_release(s);
     return rc;
 }
+
+sqlite3_stmt *sq_begin(struct store *s, const char *sql)
+{
+    sq_acquire(s, sq_mode_of(sql));
+    return sq_stmt(s, sql);
+}
