@@ -194,7 +194,16 @@ int store_job_put(struct store *s, const struct job *j)
  * orders: built once from fixed fragments (never from input) so that each is a cached statement
  * whose WHERE clause matches an index. Values are always bound: ?1 status, ?2 host_id, ?3 owner,
  * ?4 limit, ?5 offset, ?6/?7 the keyset position (submitted_at, job_id). */
-enum { LF_STATUS = 1, LF_HOST = 2, LF_OWNER = 4, LF_AFTER = 8, LF_QUEUE = 16, LF_VIEWER = 32, LF__COUNT = 64 };
+enum {
+    LF_STATUS = 1,
+    LF_HOST = 2,
+    LF_OWNER = 4,
+    LF_AFTER = 8,
+    LF_QUEUE = 16,
+    LF_VIEWER = 32,
+    LF_TEAM = 64,
+    LF__COUNT = 128
+};
 static char *list_sql[LF__COUNT], *count_sql[LF__COUNT];
 static pthread_once_t list_once = PTHREAD_ONCE_INIT;
 
@@ -202,10 +211,13 @@ static void list_sql_build(void)
 {
     /* a user's view: own jobs, and jobs on hosts they own */
     static const char VIEWER[] = " AND (owner=?8 OR host_id IN (SELECT host_id FROM hosts WHERE owner=?9 AND owner<>''))";
+    /* a team's view: jobs whose owner is the customer of one of its members */
+    static const char TEAM[] = " AND owner IN (SELECT u.customer_id FROM team_members m JOIN users u"
+                               " ON u.user_id=m.user_id WHERE m.team_id=?10)";
     for (int m = 0; m < LF__COUNT; m++) {
-        char *where = xasprintf("WHERE 1%s%s%s%s", (m & LF_STATUS) ? " AND status=?1" : "",
+        char *where = xasprintf("WHERE 1%s%s%s%s%s", (m & LF_STATUS) ? " AND status=?1" : "",
                                 (m & LF_HOST) ? " AND host_id=?2" : "", (m & LF_OWNER) ? " AND owner=?3" : "",
-                                (m & LF_VIEWER) ? VIEWER : "");
+                                (m & LF_VIEWER) ? VIEWER : "", (m & LF_TEAM) ? TEAM : "");
         count_sql[m] = xasprintf("SELECT count(*) FROM jobs %s", where);
         list_sql[m] = xasprintf("SELECT " JOB_COLS " FROM jobs %s%s ORDER BY %s LIMIT ?4 OFFSET ?5", where,
                                 (m & LF_AFTER) ? " AND (submitted_at, job_id) > (?6, ?7)" : "",
@@ -218,7 +230,7 @@ static int job_total(struct store *s, const struct job_filter *f, int mask, int6
 {
     sqlite3_stmt *q;
     int r;
-    if (!(mask & (LF_HOST | LF_OWNER | LF_VIEWER))) {
+    if (!(mask & (LF_HOST | LF_OWNER | LF_VIEWER | LF_TEAM))) {
         /* Kept by triggers: no scan. */
         if (!(q = sq_stmt(s, SQL_JOB_COUNTS)))
             return XC_EDB;
@@ -229,7 +241,7 @@ static int job_total(struct store *s, const struct job_filter *f, int mask, int6
         sqlite3_reset(q);
         return r == SQLITE_DONE ? 0 : sq_err(s, "job count");
     }
-    if (!(q = sq_stmt(s, count_sql[mask & (LF_STATUS | LF_HOST | LF_OWNER | LF_VIEWER)])))
+    if (!(q = sq_stmt(s, count_sql[mask & (LF_STATUS | LF_HOST | LF_OWNER | LF_VIEWER | LF_TEAM)])))
         return XC_EDB;
     if (f->has_status)
         sq_bind_jobstate(q, 1, f->status);
@@ -241,6 +253,8 @@ static int job_total(struct store *s, const struct job_filter *f, int mask, int6
         sq_bind_text(q, 8, f->viewer_customer);
         sq_bind_text(q, 9, f->viewer_user ? f->viewer_user : "");
     }
+    if (f->team_id)
+        sq_bind_text(q, 10, f->team_id);
     r = sqlite3_step(q);
     if (r == SQLITE_ROW)
         *total = sqlite3_column_int64(q, 0);
@@ -255,7 +269,9 @@ int store_job_list(struct store *s, const struct job_filter *f_in, struct job **
     pthread_once(&list_once, list_sql_build);
     struct job_filter narrowed = *f_in;
     const struct job_filter *f = &narrowed;
-    if (f_in->viewer_customer) {
+    if (f_in->team_id)
+        narrowed.viewer_customer = narrowed.viewer_user = NULL; /* membership replaces the view */
+    if (narrowed.viewer_customer) {
         /* A user who owns no host sees exactly their own jobs: a plain owner filter, which an
          * index answers, instead of the OR with the hosts they own. */
         sq_acquire(s, SQ_READ);
@@ -283,7 +299,7 @@ int store_job_list(struct store *s, const struct job_filter *f_in, struct job **
     }
     int mask = (f->has_status ? LF_STATUS : 0) | (f->host_id ? LF_HOST : 0) | (f->owner ? LF_OWNER : 0) |
                (f->after_id ? LF_AFTER : 0) | (f->queue_order ? LF_QUEUE : 0) |
-               (f->viewer_customer ? LF_VIEWER : 0);
+               (f->viewer_customer ? LF_VIEWER : 0) | (f->team_id ? LF_TEAM : 0);
     if ((mask & LF_AFTER) && (mask & LF_QUEUE))
         return XC_EINVAL; /* keyset pages follow submission order only */
     int rc = XC_EDB;
@@ -311,8 +327,31 @@ int store_job_list(struct store *s, const struct job_filter *f_in, struct job **
         sq_bind_text(q, 8, f->viewer_customer);
         sq_bind_text(q, 9, f->viewer_user ? f->viewer_user : "");
     }
+    if (f->team_id)
+        sq_bind_text(q, 10, f->team_id);
     rc = sq_collect(s, q, sizeof **out, job_read_v, (void **)out, n, "job list");
 out:
+    sq_release(s);
+    return rc;
+}
+
+static const char SQL_SHARES_TEAM[] =
+    "SELECT 1 FROM team_members a JOIN team_members b ON b.team_id=a.team_id JOIN users u ON u.user_id=b.user_id"
+    " WHERE a.user_id=? AND u.customer_id=? LIMIT 1";
+
+int store_customer_in_users_team(struct store *s, const char *user_id, const char *customer_id, bool *shared)
+{
+    sq_acquire(s, SQ_READ);
+    sqlite3_stmt *q = sq_stmt(s, SQL_SHARES_TEAM);
+    int rc = XC_EDB;
+    if (q) {
+        sq_bind_text(q, 1, user_id);
+        sq_bind_text(q, 2, customer_id);
+        int r = sqlite3_step(q);
+        *shared = r == SQLITE_ROW;
+        rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? 0 : sq_err(s, "team membership");
+        sqlite3_reset(q);
+    }
     sq_release(s);
     return rc;
 }

@@ -81,6 +81,9 @@ struct job_filter {
     /* A non-admin user's view (api §7.1): jobs whose owner is viewer_customer, or on a host whose
      * owner is viewer_user. NULL = no restriction. */
     const char *viewer_customer, *viewer_user;
+    /* Jobs of the team's members (their customers), in place of the viewer restriction: the
+     * caller has checked membership. NULL = no team filter. */
+    const char *team_id;
     bool queue_order;    /* priority desc, submitted asc, id asc instead of submitted asc */
     int limit;           /* <= 0: no limit */
     int offset;
@@ -92,6 +95,9 @@ struct job_filter {
  * (from counters kept by triggers unless host_id or owner is set: then an index count).
  * XC_EINVAL for a keyset page in queue order. */
 int store_job_list(struct store *s, const struct job_filter *f, struct job **out, size_t *n, int64_t *total);
+/* Whether user_id and the user whose customer is customer_id share a team (api §8.16: team
+ * members see the team's jobs). */
+int store_customer_in_users_team(struct store *s, const char *user_id, const char *customer_id, bool *shared);
 /* Jobs of a host in the active states (assigned, leased, running). */
 int store_jobs_active_on_host(struct store *s, const char *host_id, struct job **out, size_t *n);
 /* Jobs by status, indexed by enum jobstate. */

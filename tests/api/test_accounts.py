@@ -232,7 +232,9 @@ def test_refresh_and_logout(aapi):
     j = r.json()
     assert list(j) == ["ok", "access_token", "token_type", "expires_in"] and j["access_token"] != u.token
     assert_envelope(u.get("/api/auth/me"), 401)
-    assert_envelope(u.post("/api/auth/refresh"), 401)
+    # The old session is gone: refresh names it (api §8.15), not the generic "Not authenticated".
+    err = assert_envelope(u.post("/api/auth/refresh"), 401, "unauthorized")
+    assert err["message"] == "Session expired or invalid"
     assert u.get("/api/auth/me", token=j["access_token"]).status_code == 200
     # A key refreshes into a session and stays valid.
     r = u.post("/api/auth/refresh", token=key)
@@ -640,3 +642,33 @@ def test_deletion_cancels_the_users_queued_jobs(aapi):
     assert u.get("/api/auth/me/data-export").json()["data_export"]["total_jobs"] == 1
     assert u.delete("/api/auth/me").status_code == 200
     assert aapi.job(job["job_id"])["status"] == "cancelled"
+
+
+def test_team_members_see_the_teams_jobs(aapi):
+    """api §8.16 / issue 10: a member sees the jobs of the team's other members (one by one and
+    as a list with ?team_id); outsiders get 404 on both; seeing is not cancelling."""
+    owner, member, outsider = User(aapi, "towner"), User(aapi, "tmember"), User(aapi, "tout")
+    tid = owner.post("/api/teams", {"name": "Shared"}).json()["team_id"]
+    assert owner.post(f"/api/teams/{tid}/members", {"email": member.email}).status_code == 200
+    jo = owner.post("/job", {"name": "owners", "vram_needed_gb": 4096}).json()["job"]["job_id"]
+    jm = member.post("/job", {"name": "members", "vram_needed_gb": 4096}).json()["job"]["job_id"]
+    jx = outsider.post("/job", {"name": "outsiders", "vram_needed_gb": 4096}).json()["job"]["job_id"]
+
+    assert member.get(f"/job/{jo}").status_code == 200
+    assert owner.get(f"/job/{jm}").status_code == 200
+    assert_envelope(outsider.get(f"/job/{jo}"), 404)
+    assert_envelope(member.get(f"/job/{jx}"), 404)
+    # Without ?team_id a user's list stays their own.
+    assert [j["job_id"] for j in member.get("/jobs").json()["jobs"]] == [jm]
+    lst = member.get("/jobs", params={"team_id": tid}).json()
+    assert sorted(j["job_id"] for j in lst["jobs"]) == sorted([jo, jm]) and lst["total"] == 2
+    assert_envelope(outsider.get("/jobs", params={"team_id": tid}), 404, msg_contains="Team not found")
+    assert_envelope(member.get("/jobs", params={"team_id": "team-" + "0" * 32}), 404)
+    # Visibility is not ownership: a member cannot cancel another member's job.
+    r = member.patch(f"/job/{jo}", {"status": "cancelled"})
+    assert r.status_code in (403, 404), r.text
+    assert owner.get(f"/job/{jo}").json()["job"]["status"] == "queued"
+    # Leaving the team ends it.
+    assert member.delete(f"/api/teams/{tid}/members/{member.email}").status_code == 200
+    assert_envelope(member.get(f"/job/{jo}"), 404)
+    assert_envelope(member.get("/jobs", params={"team_id": tid}), 404)

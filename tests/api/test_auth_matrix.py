@@ -182,7 +182,9 @@ def expected(rt, who, env, world):
     if env == "production" and anon:
         return (401, "Unauthorized")
     if letter == "U":
-        return PASS if who in USERS else (401, "Not authenticated")
+        if who in USERS:
+            return PASS
+        return (401, "Session expired or invalid" if rt["path"] == "/api/auth/refresh" else "Not authenticated")
     if anon or who in ADMINS:
         return PASS  # dev/test: anonymous (or an ignored invalid credential) is the operator
     if letter == "A":

@@ -10,6 +10,7 @@
 #include "core/jobstate.h"
 #include "server/app.h"
 #include "server/http/auth.h"
+#include "server/svc/accounts.h"
 #include "server/svc/billing_svc.h"
 #include "server/svc/engine.h"
 #include "server/api/handlers.h"
@@ -35,6 +36,25 @@ static int parse_cursor(struct req *r, const char *cur, struct job_filter *f, ch
     memcpy(id, dot + 1, n + 1);
     f->after_submitted = at;
     f->after_id = id;
+    return 0;
+}
+
+/* ?team_id (api §8.16): the team's jobs, for its members and admins; anyone else (agents
+ * included) gets the 404 of a team they cannot see. */
+static int team_gate(struct req *r, const char *team_id)
+{
+    bool member = r->who.is_admin; /* the operator and admin users see every team */
+    if (!member && r->who.kind == PRINCIPAL_USER) {
+        int rc = accounts_team_member(r->who.user.user.user_id, team_id, &member);
+        if (rc < 0) {
+            reply_status(r, rc, "team membership");
+            return -1;
+        }
+    }
+    if (!member) {
+        reply_error(r, 404, "Team not found");
+        return -1;
+    }
     return 0;
 }
 
@@ -66,6 +86,8 @@ void h_jobs_list(struct req *r)
         f.host_id = r->who.host_id;
     f.viewer_customer = auth_view_customer(&r->who);
     f.viewer_user = auth_view_user(&r->who);
+    if (query_str(r, "team_id", &f.team_id) && team_gate(r, f.team_id) < 0)
+        return;
     struct job *jobs = NULL;
     size_t n = 0;
     int64_t total = 0;

@@ -147,7 +147,7 @@ int auth_gate(struct req *r)
     if (mark == MARK_U) {
         /* Every environment: a user credential, nothing else. */
         if (r->who.kind != PRINCIPAL_USER)
-            return unauthorized(r, "Not authenticated");
+            return unauthorized(r, r->route->unauthenticated ? r->route->unauthenticated : "Not authenticated");
         return 0;
     }
     if (unsigned_) {
@@ -218,13 +218,23 @@ bool auth_sees_host(const struct principal *p, const char *host_id)
     return sees;
 }
 
+/* Team members see the jobs of the team's other members (api §8.16). */
+static bool shares_team(const struct principal *p, const char *customer_id)
+{
+    bool shared = false;
+    if (is_user(p) && customer_id[0] &&
+        store_customer_in_users_team(g_app->store, p->user.user.user_id, customer_id, &shared) < 0)
+        return false;
+    return shared;
+}
+
 bool auth_sees_job(const struct principal *p, const struct job *j)
 {
     if (p->is_admin)
         return true;
     if (p->kind == PRINCIPAL_AGENT)
         return strcmp(j->host_id, p->host_id) == 0;
-    return auth_owns_job(p, j) || user_owns_host_id(p, j->host_id);
+    return auth_owns_job(p, j) || user_owns_host_id(p, j->host_id) || shares_team(p, j->owner);
 }
 
 int auth_host(struct req *r, const char *host_id)

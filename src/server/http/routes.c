@@ -86,6 +86,7 @@ static const struct field q_jobs[] = {
     F_STR("cursor", 1, ANY_LENGTH, .doc = "next_cursor of the previous page (not with offset)"),
     F_STR("host_id", 0, ANY_LENGTH),
     F_STR("owner", 0, ANY_LENGTH),
+    F_STR("team_id", 1, 64, .doc = "jobs of the team's members (members and admins only; else 404)"),
     F_END};
 static const struct field b_job_patch[] = {
     F_STR("status", 1, 64, .required = true, .doc = "the target state (an unknown one is a 400)"),
@@ -362,7 +363,7 @@ const struct route routes_table[] = {
     ROUTE("POST", "/api/auth/register", h_auth_register, P, .body_limit = KB(16), .body = b_register, .response = "AuthToken", .summary = "Create an account (submitter or provider) and a session"),
     ROUTE("POST", "/api/auth/login", h_auth_login, P, .body_limit = KB(16), .body = b_login, .response = "AuthToken", .summary = "Sign in (10 failures per e-mail in 15 min: 429)"),
     ROUTE("POST", "/api/auth/logout", h_auth_logout, U, .response = "Ok", .summary = "End the presented session"),
-    ROUTE("POST", "/api/auth/refresh", h_auth_refresh, U, .response = "AuthToken", .summary = "Replace the presented session with a new one"),
+    ROUTE("POST", "/api/auth/refresh", h_auth_refresh, U, .response = "AuthToken", .unauthenticated = "Session expired or invalid", .summary = "Replace the presented session with a new one"),
     ROUTE("GET", "/api/auth/me", h_auth_me_get, U, .response = "User", .summary = "The signed-in user"),
     ROUTE("PATCH", "/api/auth/me", h_auth_me_patch, U, .body_limit = KB(8), .body = b_me_patch, .response = "User", .summary = "Update the profile"),
     ROUTE("DELETE", "/api/auth/me", h_auth_me_delete, U, .response = "Message", .summary = "Delete the account (every credential revoked)"),

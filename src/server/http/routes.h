@@ -41,6 +41,8 @@ struct route {
     const struct field *body;  /* declared JSON body fields (NULL: the body is not read as JSON) */
     const char *response;      /* the response shape: a name from openapi.c's shape list */
     const char *summary;       /* one line for the document */
+    const char *unauthenticated; /* U routes: the 401 message for a caller who is no user
+                                  * (NULL: "Not authenticated"; refresh names the session) */
 };
 
 #define ROUTE_DEFAULT_BODY_LIMIT ((size_t)1 << 20)

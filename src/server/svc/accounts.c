@@ -1199,6 +1199,14 @@ int accounts_team_get(const char *user_id, const char *team_id, struct acct_team
     return outcome(res, ACCT_OK);
 }
 
+int accounts_team_member(const char *user_id, const char *team_id, bool *is_member)
+{
+    struct acct_member m;
+    int rc = astore_member_get(S(), team_id, user_id, &m);
+    *is_member = rc == 0;
+    return rc == XC_ENOTFOUND ? 0 : rc;
+}
+
 int accounts_team_add(const char *user_id, const char *team_id, const char *email, const char *role, int64_t now,
                       struct acct_result *res)
 {

@@ -292,6 +292,8 @@ int accounts_teams_mine(const char *user_id, struct acct_team **out, size_t *n);
  * shown. Caller frees *members. */
 int accounts_team_get(const char *user_id, const char *team_id, struct acct_team *team,
                       struct acct_member **members, size_t *n, bool *viewer_is_admin, struct acct_result *res);
+/* Whether user_id is a member of team_id (false for an unknown team). */
+int accounts_team_member(const char *user_id, const char *team_id, bool *is_member);
 /* Team admins add registered users (role NULL = member) within the plan's capacity. */
 int accounts_team_add(const char *user_id, const char *team_id, const char *email, const char *role, int64_t now,
                       struct acct_result *res);
