@@ -34,10 +34,18 @@ static int step_int(struct store *s, sqlite3_stmt *q, int64_t *v, const char *wh
     return rc;
 }
 
+/* Steps a write. Every write here can change what a credential resolves to (a session, a key,
+ * a user's role or team), so each marks the credentials version for its commit. */
+static int acct_exec(struct store *s, sqlite3_stmt *q, const char *what)
+{
+    sq_creds_changed(s);
+    return sq_exec(s, q, what);
+}
+
 /* Steps a write; *changes (may be NULL) = rows it changed. */
 static int exec_n(struct store *s, sqlite3_stmt *q, const char *what, int *changes)
 {
-    int rc = sq_exec(s, q, what);
+    int rc = acct_exec(s, q, what);
     if (changes)
         *changes = rc == 0 ? sqlite3_changes(sq_db(s)) : 0;
     return rc;
@@ -100,7 +108,7 @@ int astore_user_insert(struct store *s, const struct acct_user *u)
     sqlite3_bind_int64(q, i++, u->disabled);
     sqlite3_bind_int64(q, i++, u->created_at);
     sqlite3_bind_int64(q, i++, u->updated_at);
-    rc = sq_exec(s, q, "user insert");
+    rc = acct_exec(s, q, "user insert");
 out:
     sq_release(s);
     return rc;
@@ -277,7 +285,7 @@ int astore_session_insert(struct store *s, const struct acct_session *x)
     sq_bind_text(q, 2, x->user_id);
     sqlite3_bind_int64(q, 3, x->created_at);
     sqlite3_bind_int64(q, 4, x->expires_at);
-    rc = sq_exec(s, q, "session insert");
+    rc = acct_exec(s, q, "session insert");
 out:
     sq_release(s);
     return rc;
@@ -446,7 +454,7 @@ int astore_key_insert(struct store *s, const struct acct_key *k)
     sq_bind_text(q, 3, k->name);
     sq_bind_text(q, 4, k->preview);
     sqlite3_bind_int64(q, 5, k->created_at);
-    rc = sq_exec(s, q, "key insert");
+    rc = acct_exec(s, q, "key insert");
 out:
     sq_release(s);
     return rc;
@@ -572,7 +580,7 @@ int astore_key_touch(struct store *s, const char *key_hash, int64_t at)
         goto out;
     sqlite3_bind_int64(q, 1, at);
     sq_bind_text(q, 2, key_hash);
-    rc = sq_exec(s, q, "key touch");
+    rc = acct_exec(s, q, "key touch");
 out:
     sq_release(s);
     return rc;
@@ -604,7 +612,7 @@ int astore_reset_insert(struct store *s, const struct acct_reset *r)
     sq_bind_text(q, 2, r->user_id);
     sqlite3_bind_int64(q, 3, r->created_at);
     sqlite3_bind_int64(q, 4, r->expires_at);
-    rc = sq_exec(s, q, "reset insert");
+    rc = acct_exec(s, q, "reset insert");
 out:
     sq_release(s);
     return rc;
@@ -652,7 +660,7 @@ int astore_resets_delete_user(struct store *s, const char *user_id)
     if (!q)
         goto out;
     sq_bind_text(q, 1, user_id);
-    rc = sq_exec(s, q, "resets delete");
+    rc = acct_exec(s, q, "resets delete");
 out:
     sq_release(s);
     return rc;
@@ -702,7 +710,7 @@ int astore_device_insert(struct store *s, const struct acct_device *d)
     sq_bind_text(q, 2, d->user_code);
     sqlite3_bind_int64(q, 3, d->created_at);
     sqlite3_bind_int64(q, 4, d->expires_at);
-    rc = sq_exec(s, q, "device insert");
+    rc = acct_exec(s, q, "device insert");
 out:
     sq_release(s);
     return rc;
@@ -785,7 +793,7 @@ int astore_devices_delete_user(struct store *s, const char *user_id)
     if (!q)
         goto out;
     sq_bind_text(q, 1, user_id);
-    rc = sq_exec(s, q, "devices delete");
+    rc = acct_exec(s, q, "devices delete");
 out:
     sq_release(s);
     return rc;
@@ -818,7 +826,7 @@ int astore_login_failure_add(struct store *s, const char *email, int64_t at)
         goto out;
     sq_bind_text(q, 1, email);
     sqlite3_bind_int64(q, 2, at);
-    rc = sq_exec(s, q, "login failure add");
+    rc = acct_exec(s, q, "login failure add");
 out:
     sq_release(s);
     return rc;
@@ -851,7 +859,7 @@ int astore_login_failures_clear(struct store *s, const char *email)
     if (!q)
         goto out;
     sq_bind_text(q, 1, email);
-    rc = sq_exec(s, q, "login failures clear");
+    rc = acct_exec(s, q, "login failures clear");
 out:
     sq_release(s);
     return rc;
@@ -914,7 +922,7 @@ int astore_team_insert(struct store *s, const struct acct_team *t)
     sq_bind_text(q, 4, acct_plan_name(t->plan));
     sqlite3_bind_int64(q, 5, t->max_members);
     sqlite3_bind_int64(q, 6, t->created_at);
-    rc = sq_exec(s, q, "team insert");
+    rc = acct_exec(s, q, "team insert");
 out:
     sq_release(s);
     return rc;
@@ -947,13 +955,13 @@ int astore_team_delete(struct store *s, const char *team_id)
     if (!q)
         goto out;
     sq_bind_text(q, 1, team_id);
-    if ((rc = sq_exec(s, q, "team members delete")) < 0)
+    if ((rc = acct_exec(s, q, "team members delete")) < 0)
         goto out;
     rc = XC_EDB;
     if (!(q = sq_stmt(s, SQL_TEAM_CLEAR_USERS)))
         goto out;
     sq_bind_text(q, 1, team_id);
-    if ((rc = sq_exec(s, q, "team users clear")) < 0)
+    if ((rc = acct_exec(s, q, "team users clear")) < 0)
         goto out;
     rc = XC_EDB;
     if (!(q = sq_stmt(s, SQL_TEAM_DELETE)))
@@ -1012,14 +1020,14 @@ int astore_member_insert(struct store *s, const struct acct_member *m)
     sq_bind_text(q, 2, m->user_id);
     sq_bind_text(q, 3, m->is_admin ? "admin" : "member");
     sqlite3_bind_int64(q, 4, m->joined_at);
-    if ((rc = sq_exec(s, q, "member insert")) < 0)
+    if ((rc = acct_exec(s, q, "member insert")) < 0)
         goto out;
     rc = XC_EDB;
     if (!(q = sq_stmt(s, SQL_MEMBER_SET_TEAM)))
         goto out;
     sq_bind_text(q, 1, m->team_id);
     sq_bind_text(q, 2, m->user_id);
-    rc = sq_exec(s, q, "member user team");
+    rc = acct_exec(s, q, "member user team");
 out:
     sq_release(s);
     return rc;
@@ -1076,7 +1084,7 @@ int astore_member_delete(struct store *s, const char *team_id, const char *user_
         goto out;
     sq_bind_text(q, 1, user_id);
     sq_bind_text(q, 2, team_id);
-    rc = sq_exec(s, q, "member user clear");
+    rc = acct_exec(s, q, "member user clear");
 out:
     sq_release(s);
     if (deleted)
@@ -1126,7 +1134,7 @@ int astore_members_delete_user(struct store *s, const char *user_id)
     if (!q)
         goto out;
     sq_bind_text(q, 1, user_id);
-    rc = sq_exec(s, q, "members delete");
+    rc = acct_exec(s, q, "members delete");
 out:
     sq_release(s);
     return rc;

@@ -61,6 +61,10 @@ struct store {
      * visible to readers: when the write's commit lands (hosts_dirty, under mu). */
     uint64_t hosts_version;
     bool hosts_dirty;
+    /* The same for credentials (users, sessions, API keys, teams): resolved-credential caches
+     * key on creds_version. */
+    uint64_t creds_version;
+    bool creds_dirty;
     int epoch_rc[EPOCH_RING];
 };
 
@@ -146,7 +150,7 @@ static int conn_exec(struct conn *c, const char *sql, const char *what)
 
 /* ---- acquire / release ---- */
 
-static void hosts_publish(struct store *s);
+static void versions_publish(struct store *s);
 
 static struct conn *current(struct store *s)
 {
@@ -173,7 +177,7 @@ void sq_release(struct store *s)
         if (--tl.wdepth == 0) {
             conn_settle(&s->writer);
             if (!s->outer_open)
-                hosts_publish(s); /* an autocommitted write */
+                versions_publish(s); /* an autocommitted write */
         }
         pthread_mutex_unlock(&s->mu);
         return;
@@ -238,23 +242,36 @@ void sq_hosts_changed(struct store *s)
     pthread_mutex_unlock(&s->mu);
 }
 
+void sq_creds_changed(struct store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->creds_dirty = true;
+    pthread_mutex_unlock(&s->mu);
+}
+
 /* Called with mu held once the writer's changes are committed. */
-static void hosts_publish(struct store *s)
+static void versions_publish(struct store *s)
 {
     if (s->hosts_dirty) {
         s->hosts_dirty = false;
         __atomic_add_fetch(&s->hosts_version, 1, __ATOMIC_SEQ_CST);
     }
+    if (s->creds_dirty) {
+        s->creds_dirty = false;
+        __atomic_add_fetch(&s->creds_version, 1, __ATOMIC_SEQ_CST);
+    }
 }
 
 uint64_t store_hosts_version(struct store *s) { return __atomic_load_n(&s->hosts_version, __ATOMIC_SEQ_CST); }
+
+uint64_t store_creds_version(struct store *s) { return __atomic_load_n(&s->creds_version, __ATOMIC_SEQ_CST); }
 
 void store_hosts_touch(struct store *s)
 {
     sq_hosts_changed(s);
     pthread_mutex_lock(&s->mu);
     if (!s->outer_open)
-        hosts_publish(s);
+        versions_publish(s);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -466,7 +483,7 @@ static void *commit_loop(void *arg)
             if (rc < 0)
                 sqlite3_exec(s->writer.db, "ROLLBACK", NULL, NULL, NULL);
             s->outer_open = false;
-            hosts_publish(s);
+            versions_publish(s);
         }
         uint64_t done = s->epoch_cur++;
         s->pending = 0;

@@ -42,6 +42,8 @@ int sq_exec(struct store *s, sqlite3_stmt *q, const char *what);
 int sq_err(struct store *s, const char *what);
 /* Bumps the host-list version (any host write). */
 void sq_hosts_changed(struct store *s);
+/* Bumps the credentials version (any write to users, sessions, keys or teams). */
+void sq_creds_changed(struct store *s);
 
 /* ---- rows (sqlite_rows.c): the one set of bind/column/step helpers ---- */
 typedef void (*sq_row_reader)(sqlite3_stmt *q, void *dst);

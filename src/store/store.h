@@ -66,6 +66,9 @@ int store_host_page(struct store *s, bool active_only, int64_t after_registered,
 int store_host_counts(struct store *s, int64_t counts[HOST__COUNT]);
 /* A counter that changes with every host write (for response caches). */
 uint64_t store_hosts_version(struct store *s);
+/* Moves once a write to users, sessions, API keys or teams is committed (never before): a
+ * credential resolved while it held one value is current for as long as it holds it. */
+uint64_t store_creds_version(struct store *s);
 /* Invalidates host-list caches when something they render changed outside the hosts table
  * (e.g. a marketplace listing changes a host's effective rate). */
 void store_hosts_touch(struct store *s);

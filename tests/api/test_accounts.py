@@ -672,3 +672,33 @@ def test_team_members_see_the_teams_jobs(aapi):
     assert member.delete(f"/api/teams/{tid}/members/{member.email}").status_code == 200
     assert_envelope(member.get(f"/job/{jo}"), 404)
     assert_envelope(member.get("/jobs", params={"team_id": tid}), 404)
+
+
+def test_resolved_credentials_are_never_stale(aapi):
+    """Sessions and keys are remembered between requests (cred_cache); every change that alters
+    what a credential means is seen by the very next request."""
+    u = User(aapi, "cache")
+    key = u.post("/api/keys/generate").json()["key"]
+    for tok in (u.token, key):
+        for _ in range(5):  # warm
+            assert u.get("/api/auth/me", token=tok).status_code == 200
+    # A role change shows at once (admin routes open, then close again).
+    uid = u.id
+    assert_envelope(u.get("/api/admin/users"), 403)
+    assert aapi.patch(f"/api/admin/users/{uid}", {"role": "admin"}).status_code == 200
+    assert u.get("/api/admin/users", token=key).status_code == 200
+    assert aapi.patch(f"/api/admin/users/{uid}", {"role": "submitter"}).status_code == 200
+    assert_envelope(u.get("/api/admin/users", token=key), 403)
+    # Revoking the key, then disabling the account: the next request is refused.
+    preview = u.get("/api/keys").json()["keys"][0]["preview"]
+    assert u.delete(f"/api/keys/{preview}").status_code == 200
+    assert_envelope(u.get("/api/auth/me", token=key), 401)
+    assert u.get("/api/auth/me").status_code == 200
+    assert aapi.patch(f"/api/admin/users/{uid}", {"disabled": True}).status_code == 200
+    assert_envelope(u.get("/api/auth/me"), 401)
+    # A warm session still expires on time (30 days on the test clock).
+    v = User(aapi, "cache2")
+    for _ in range(3):
+        assert v.get("/api/auth/me").status_code == 200
+    aapi.clock(30 * 86400 + 1)
+    assert_envelope(v.get("/api/auth/me"), 401)

@@ -21,6 +21,7 @@
 #include "core/tax.h"
 #include "server/app.h"
 #include "server/svc/billing_svc.h"
+#include "server/svc/cred_cache.h"
 #include "server/svc/tx.h"
 #include "store/billing_store.h"
 
@@ -465,28 +466,39 @@ int accounts_resolve(const char *cred, int64_t now, struct acct_principal *out)
     memset(out, 0, sizeof *out);
     char hash[ACCT_HASH_LEN];
     int rc;
-    if (accounts_looks_like_session(cred)) {
+    int64_t valid_until = INT64_MAX; /* keys do not expire */
+    bool session = accounts_looks_like_session(cred), key = !session && accounts_looks_like_key(cred);
+    if (!session && !key)
+        return XC_ENOTFOUND;
+    accounts_secret_hash(cred, hash);
+    /* Read the version before the store: a write committed after this read moves it, so what
+     * is cached below can only be older than the version it is filed under, never newer. */
+    uint64_t version = store_creds_version(S());
+    if (cred_cache_get(hash, version, now, out)) {
+        if (key)
+            lu_note(hash, now);
+        return 0;
+    }
+    if (session) {
         struct acct_session x;
-        accounts_secret_hash(cred, hash);
         rc = astore_session_user(S(), hash, now, &x, &out->user);
         if (rc == 0 && CRYPTO_memcmp(x.token_hash, hash, 64) != 0)
             rc = XC_ENOTFOUND;
+        valid_until = x.expires_at;
         out->cred = ACCT_CRED_SESSION;
-    } else if (accounts_looks_like_key(cred)) {
+    } else {
         struct acct_key k;
-        accounts_secret_hash(cred, hash);
         rc = astore_key_user(S(), hash, &k, &out->user);
         if (rc == 0 && CRYPTO_memcmp(k.key_hash, hash, 64) != 0)
             rc = XC_ENOTFOUND;
         if (rc == 0)
             lu_note(hash, now);
         out->cred = ACCT_CRED_KEY;
-    } else {
-        rc = XC_ENOTFOUND;
     }
     if (rc == 0) {
         memcpy(out->cred_hash, hash, sizeof hash);
         scrub(&out->user);
+        cred_cache_put(hash, version, valid_until, out);
     } else {
         memset(out, 0, sizeof *out);
     }
