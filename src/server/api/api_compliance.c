@@ -45,7 +45,8 @@ void h_tax_rates(struct req *r)
         tax_lookup(tax_province_code(i), at, &t);
         json_object_set_new(rates, tax_province_code(i), tax_view(&t));
     }
-    reply_ok(r, 200, json_pack("{s:o,s:o}", "at", jx_ts(at), "rates", rates));
+    /* jx_ts would print the epoch itself as null ("not yet happened"); `at` is an instant. */
+    reply_ok(r, 200, json_pack("{s:o,s:o}", "at", jx_fixed(at, 6), "rates", rates));
 }
 
 void h_compliance_provinces(struct req *r)
@@ -222,11 +223,11 @@ void h_analytics_usage(struct req *r)
     char host_owner[64];
     if (!r->who.is_admin) {
         /* O(customer) with the customer in the query: a user sees their own usage only (the
-         * gate refused agents). */
-        const char *own = r->who.user.user.customer_id;
-        if (!cust)
-            cust = own;
-        if (auth_customer(r, cust) < 0)
+         * gate refused agents). With their own provider id and no customer, a provider sees the
+         * records of their hosts, as GET /billing shows them. */
+        if (!cust && !provider)
+            cust = r->who.user.user.customer_id;
+        if (cust && auth_customer(r, cust) < 0)
             return;
         if (provider && (!r->who.user.user.provider_id[0] || strcmp(provider, r->who.user.user.provider_id) != 0)) {
             reply_error(r, 404, "Provider %.64s not found", provider);
