@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/calendar.h"
 #include "core/money.h"
 
 /* The effective-dated table (§25.2). Rows of a province are contiguous and in date order; the
@@ -181,57 +182,26 @@ int tax_amounts(const tax_rates *r, int64_t subtotal_cents, int64_t out_cents[TA
     return MONEY_OK;
 }
 
-/* ---- calendar quarters (UTC), via days since the epoch (H. Hinnant's civil algorithms) ---- */
-
-#define US_PER_DAY INT64_C(86400000000)
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = floor_div(y, 400);
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = floor_div(z, 146097);
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
+/* ---- calendar quarters (UTC), on core/calendar's day numbers ---- */
 
 int64_t tax_quarter_start(int64_t at_us)
 {
     int64_t y;
     int m, d;
-    civil_from_days(floor_div(at_us, US_PER_DAY), &y, &m, &d);
+    cal_civil_from_days(cal_day_of(at_us), &y, &m, &d);
     int qm = ((m - 1) / 3) * 3 + 1;
-    return days_from_civil(y, qm, 1) * US_PER_DAY;
+    return cal_days_from_civil(y, qm, 1) * CAL_US_PER_DAY;
 }
 
 int64_t tax_quarter_add(int64_t q_start_us, int delta)
 {
     int64_t y;
     int m, d;
-    civil_from_days(floor_div(q_start_us, US_PER_DAY), &y, &m, &d);
+    cal_civil_from_days(cal_day_of(q_start_us), &y, &m, &d);
     int64_t idx = y * 4 + (m - 1) / 3 + delta; /* quarter index */
-    int64_t ny = floor_div(idx, 4);
+    int64_t ny = cal_floor_div(idx, 4);
     int nq = (int)(idx - ny * 4);
-    return days_from_civil(ny, nq * 3 + 1, 1) * US_PER_DAY;
+    return cal_days_from_civil(ny, nq * 3 + 1, 1) * CAL_US_PER_DAY;
 }
 
 bool tax_small_supplier_exceeded(int64_t current_quarter_ucad, int64_t four_quarter_ucad)
@@ -262,4 +232,34 @@ char *tax_provider_threshold_message(bool exceeded, int64_t four_quarter_ucad, c
     money_fmt_cents_grouped(money_to_cents(four_quarter_ucad), amt, sizeof amt);
     snprintf(buf, bufsz, "Below threshold ($%s / $30,000).", amt);
     return buf;
+}
+
+void tax_threshold_window(int64_t now_us, int64_t bounds[TAX_THRESHOLD_QUARTERS + 1])
+{
+    int64_t current = tax_quarter_start(now_us);
+    for (int i = 0; i <= TAX_THRESHOLD_QUARTERS; i++)
+        bounds[i] = tax_quarter_add(current, i - (TAX_THRESHOLD_QUARTERS - 1));
+}
+
+int tax_threshold_assess(const int64_t sums[TAX_THRESHOLD_QUARTERS], tax_threshold_party party,
+                         tax_threshold *out)
+{
+    if (!sums || !out || (party != TAX_THRESHOLD_PLATFORM && party != TAX_THRESHOLD_PROVIDER))
+        return MONEY_EINVAL;
+    int64_t total = 0;
+    int assessed = 0;
+    for (int i = 0; i < TAX_THRESHOLD_QUARTERS; i++) {
+        if (money_add(total, sums[i], &total))
+            return MONEY_EOVERFLOW;
+        assessed += sums[i] > 0;
+    }
+    out->current_quarter_ucad = sums[TAX_THRESHOLD_QUARTERS - 1];
+    out->total_ucad = total;
+    out->quarters_assessed = assessed;
+    out->exceeded = tax_small_supplier_exceeded(out->current_quarter_ucad, total);
+    if (party == TAX_THRESHOLD_PLATFORM)
+        tax_small_supplier_message(out->exceeded, total, out->message, sizeof out->message);
+    else
+        tax_provider_threshold_message(out->exceeded, total, out->message, sizeof out->message);
+    return MONEY_OK;
 }

@@ -98,4 +98,31 @@ char *tax_small_supplier_message(bool exceeded, int64_t four_quarter_ucad, char 
  * Returns buf; bufsz ≥ 128. */
 char *tax_provider_threshold_message(bool exceeded, int64_t four_quarter_ucad, char *buf, size_t bufsz);
 
+/* ---- the four-quarter assessment (§25.13), shared by the platform and the provider routes ----
+ * Callers sum their amounts (platform: Σ cost − refunds of owned jobs; provider: Σ provider_payout
+ * of its payouts) over the quarters that tax_threshold_window names, oldest first, and pass the
+ * sums to tax_threshold_assess. */
+
+#define TAX_THRESHOLD_QUARTERS 4
+
+/* bounds[0..4]: the starts of the three quarters before the one containing now_us, of that
+ * (current) quarter, and of the next one; quarter i is [bounds[i], bounds[i + 1]) and quarter 3 is
+ * the current one. 2026-05-15 → 2025-07-01, 2025-10-01, 2026-01-01, 2026-04-01, 2026-07-01. */
+void tax_threshold_window(int64_t now_us, int64_t bounds[TAX_THRESHOLD_QUARTERS + 1]);
+
+typedef enum { TAX_THRESHOLD_PLATFORM = 1, TAX_THRESHOLD_PROVIDER } tax_threshold_party;
+
+typedef struct {
+    int64_t current_quarter_ucad; /* sums[3] */
+    int64_t total_ucad;           /* Σ of the four quarters */
+    int quarters_assessed;        /* quarters with a sum > 0 */
+    bool exceeded;                /* = must_register (platform) = must_register_gst (provider) */
+    char message[160];            /* the party's §25.13 message */
+} tax_threshold;
+
+/* Assesses four quarter sums (oldest first, the current one last) for the party. MONEY_EINVAL for
+ * NULL arguments or an unknown party, MONEY_EOVERFLOW when the total does not fit. */
+int tax_threshold_assess(const int64_t sums[TAX_THRESHOLD_QUARTERS], tax_threshold_party party,
+                         tax_threshold *out);
+
 #endif

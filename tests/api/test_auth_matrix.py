@@ -69,6 +69,13 @@ SPEC_MARKS = {
     ("POST", "/api/billing/refund"): "A", ("GET", "/api/billing/export/caf/{customer_id}"): "O(CUSTOMER)",
     ("GET", "/api/billing/attestation"): "S", ("POST", "/api/billing/attestation/verify"): "S",
     ("GET", "/api/pricing/reference"): "S", ("POST", "/api/pricing/estimate"): "S",
+    # §8.5 compliance, GST, reservations, analytics. The reserve route addresses the customer in its
+    # body and the analytics route in its query (api.md: "A; users only with their own
+    # customer_id"): both are O(CUSTOMER), checked by the handler after validation.
+    ("GET", "/api/billing/gst-threshold"): "A", ("GET", "/api/compliance/tax-rates"): "S",
+    ("GET", "/api/compliance/provinces"): "S", ("GET", "/api/compliance/trust-tier-requirements"): "S",
+    ("POST", "/api/compliance/quebec-pia-check"): "S", ("GET", "/api/pricing/reserved-plans"): "S",
+    ("POST", "/api/pricing/reserve"): "O(CUSTOMER)", ("GET", "/api/analytics/usage"): "O(CUSTOMER)",
     ("POST", "/marketplace/list"): "O(HOST)", ("DELETE", "/marketplace/{host_id}"): "O(HOST)",
     ("GET", "/marketplace"): "S", ("GET", "/marketplace/search"): "S", ("GET", "/marketplace/stats"): "S",
     ("POST", "/marketplace/bill/{job_id}"): "A", ("GET", "/spot-prices"): "S", ("POST", "/spot-prices/update"): "A",

@@ -8,8 +8,10 @@
 #include "server/api/handlers.h"
 #include "server/api/handlers_accounts.h"
 #include "server/api/handlers_billing.h"
+#include "server/api/handlers_compliance.h"
 #include "server/http/openapi.h"
 #include "core/jobstate.h"
+#include "core/usage.h"
 
 #define KB(n) ((size_t)(n) << 10)
 #define MAX_VRAM_MGB (INT64_C(4096) * 1000)  /* 4096 GB at 3 decimals */
@@ -202,6 +204,35 @@ static const struct field q_market_search[] = {
     F_END};
 static const struct field q_spot[] = {F_BOOL("history", .dflt = 0), F_INT("limit", 1, 1000, .dflt = 100), F_END};
 
+/* Compliance, reserved plans and analytics (api §8.5). A commitment_type outside the plans and a
+ * GPU model that is not a reference key are the spec's 400s (handler), not 422s. */
+static const char *const usage_groups[] = {
+#define X(id, name) name,
+    USAGE_GROUPS(X)
+#undef X
+    NULL};
+static const struct field q_tax_rates[] = {F_TS("at", .doc = "epoch seconds; now when absent"), F_END};
+static const struct field b_pia[] = {
+    F_STR("data_origin_province", 0, 64, .doc = "QC when absent (compared upper-cased)"),
+    F_STR("processing_province", 0, 64, .doc = "ON when absent (compared upper-cased)"),
+    F_BOOL("data_contains_pi", .doc = "false when absent"),
+    F_END};
+static const struct field b_reserve[] = {
+    F_STR("customer_id", 1, 64, .required = true, .pattern = &PAT_CUSTOMER_ID,
+          .doc = "the caller's own customer unless admin"),
+    F_STR("gpu_model", 0, 128, .doc = "a reference model key exactly (RTX 4090 when absent)"),
+    F_STR("commitment_type", 0, 64, .doc = "1_month (default), 3_month or 1_year"),
+    F_INT("quantity", 1, 1000, .doc = "GPUs (1 when absent)"),
+    F_STR("province", 0, 8, .enums = provinces, .nocase = true, .doc = "place of supply (ON when absent)"),
+    F_END};
+static const struct field q_analytics[] = {
+    F_STR("customer_id", 1, 64, .pattern = &PAT_CUSTOMER_ID, .doc = "users: their own (the default)"),
+    F_STR("provider_id", 1, 64, .doc = "records on the provider's hosts (users: their own provider id)"),
+    F_INT("days", 1, 366, .dflt = 30),
+    F_STR("group_by", 0, 16, .enums = usage_groups, .msg = "must be one of day, week, gpu_model, province",
+          .doc = "day (default), week (ISO YYYY-Www), gpu_model or province"),
+    F_END};
+
 /* Accounts (api §8.15) and teams (§8.16). Lengths are in bytes (names: 100 characters of
  * UTF-8); the service checks the rules a schema cannot say (e-mail shape and normalisation,
  * password length in characters, control characters, the admin role) with the messages of the
@@ -349,6 +380,14 @@ const struct route routes_table[] = {
     ROUTE("POST", "/api/billing/attestation/verify", h_attestation_verify, S, .body_limit = KB(16), .body = b_attestation_verify, .response = "AttestationValid", .summary = "Verify an attestation"),
     ROUTE("GET", "/api/pricing/reference", h_pricing_reference, S, .response = "PricingReference", .summary = "Reference prices"),
     ROUTE("POST", "/api/pricing/estimate", h_pricing_estimate, S, .body_limit = KB(4), .body = b_estimate, .response = "PricingEstimate", .summary = "Estimate a job's cost"),
+    ROUTE("GET", "/api/pricing/reserved-plans", h_reserved_plans, S, .response = "ReservedPlans", .summary = "Reserved-plan discounts with sample hourly rates"),
+    ROUTE("POST", "/api/pricing/reserve", h_pricing_reserve, O(CUSTOMER), .body_limit = KB(4), .body = b_reserve, .response = "Reservation", .summary = "Commit to a reserved plan (stored; SSE reservation_created)"),
+    ROUTE("GET", "/api/billing/gst-threshold", h_gst_threshold, A, .response = "GstThreshold", .summary = "The platform's GST/HST small-supplier threshold over four UTC quarters"),
+    ROUTE("GET", "/api/compliance/tax-rates", h_tax_rates, S, .query = q_tax_rates, .response = "TaxRates", .summary = "Sales tax of the 13 provinces and territories in force at ?at"),
+    ROUTE("GET", "/api/compliance/provinces", h_compliance_provinces, S, .response = "ComplianceProvinces", .summary = "Provincial compliance matrix with the current tax"),
+    ROUTE("GET", "/api/compliance/trust-tier-requirements", h_trust_tier_requirements, S, .response = "TrustTierRequirements", .summary = "What each trust tier requires, in tier order"),
+    ROUTE("POST", "/api/compliance/quebec-pia-check", h_quebec_pia_check, S, .body_limit = KB(4), .body = b_pia, .response = "PiaCheck", .summary = "Whether Quebec Law 25 requires a privacy impact assessment"),
+    ROUTE("GET", "/api/analytics/usage", h_analytics_usage, O(CUSTOMER), .query = q_analytics, .response = "UsageAnalytics", .summary = "Usage by day, ISO week, GPU model or province (users: their own)"),
     ROUTE("POST", "/marketplace/list", h_market_list, O(HOST), .body_limit = KB(4), .body = b_market_list, .response = "Listing", .summary = "List a host on the marketplace"),
     ROUTE("DELETE", "/marketplace/{host_id}", h_market_unlist, O(HOST), .response = "Unlisted", .summary = "Unlist a host"),
     ROUTE("GET", "/marketplace", h_market_browse, S, .query = q_market, .response = "Marketplace", .summary = "Browse listings"),
