@@ -70,6 +70,10 @@ struct provider_earnings {
 };
 int pstore_earnings(struct store *s, const char *provider_id, struct provider_earnings *out);
 
+/* Σ provider_payout of the provider's settlement and clawback rows created at or after since
+ * (domain §25.13, the provider's side of the GST/HST small-supplier threshold). */
+int pstore_payouts_since(struct store *s, const char *provider_id, int64_t since, int64_t *sum);
+
 /* ---- payout transfers ---- */
 
 struct payout_transfer {

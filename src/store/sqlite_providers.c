@@ -320,6 +320,29 @@ int pstore_earnings(struct store *s, const char *provider_id, struct provider_ea
     return sq_get_one(s, SQL_EARNINGS, provider_id, earnings_read, out, "provider earnings");
 }
 
+static const char SQL_PAYOUTS_SINCE[] =
+    "SELECT coalesce(sum(provider_payout),0) FROM payouts WHERE provider_id=? AND kind!='carry' AND created_at>=?";
+
+int pstore_payouts_since(struct store *s, const char *provider_id, int64_t since, int64_t *sum)
+{
+    *sum = 0;
+    sqlite3_stmt *q = sq_begin(s, SQL_PAYOUTS_SINCE);
+    int rc = XC_EDB;
+    if (q) {
+        sq_bind_text(q, 1, provider_id);
+        sqlite3_bind_int64(q, 2, since);
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            *sum = sqlite3_column_int64(q, 0);
+            rc = 0;
+        } else {
+            rc = sq_err(s, "payouts since");
+        }
+        sqlite3_reset(q);
+    }
+    sq_release(s);
+    return rc;
+}
+
 /* ---- payout transfers ---- */
 
 static const char SQL_TRANSFER_INSERT[] =

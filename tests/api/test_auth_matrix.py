@@ -92,6 +92,7 @@ SPEC_MARKS = {
     ("POST", "/api/providers/{provider_id}/incorporation/approve"): "A",
     ("GET", "/api/providers/{provider_id}/earnings"): "O(PROVIDER)",
     ("POST", "/api/providers/{provider_id}/payout"): "A", ("POST", "/api/providers/webhook"): "P",
+    ("GET", "/api/billing/gst-threshold/{provider_id}"): "O(PROVIDER)",
 }
 
 MARK_RE = re.compile(r"^(P|A|S|U|[OH]\((JOB|HOST|CUSTOMER|PROVIDER)\))$")

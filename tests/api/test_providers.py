@@ -184,3 +184,20 @@ def test_payments_without_stripe(w):
     assert w.req("GET", f"/api/billing/wallet/{user['customer_id']}/history", token=tok)["transactions"] == []
     r = w.req("POST", "/api/providers/webhook", data=b'{"type":"payment_intent.succeeded"}')
     assert r == {"ok": True, "handled": False, "reason": "Stripe not enabled"}
+
+
+def test_gst_threshold_of_a_provider(w):
+    tok, _ = w.user("provider")
+    pid = w.register_provider(tok)["provider_id"]
+    r = w.req("GET", f"/api/billing/gst-threshold/{pid}", token=tok)
+    assert r == {"ok": True, "provider_id": pid, "exceeded": False, "total_payouts_cad": 0.0, "threshold_cad": 30000.0,
+                 "must_register_gst": False, "message": "Below threshold ($0.00 / $30,000).",
+                 "simplified_regime_eligible": True}
+    w.host(tok, "ph-g", rate=1000)  # 40 h at 1000 CAD an hour pays the provider 32 000
+    w.run_job("ph-g", seconds=40 * 3600)
+    r = w.req("GET", f"/api/billing/gst-threshold/{pid}", token=tok)
+    assert r["exceeded"] is True and r["must_register_gst"] is True and r["total_payouts_cad"] > 30000
+    assert r["message"] == "Provider should register for GST/HST \u2014 payouts exceed $30,000."
+    tok2, _ = w.user("submitter")
+    w.req("GET", f"/api/billing/gst-threshold/{pid}", token=tok2, expect=404)
+    w.req("GET", "/api/billing/gst-threshold/prov-" + "3" * 32, expect=404)

@@ -13,6 +13,7 @@ void h_provider_incorporation(struct req *r);
 void h_provider_incorporation_approve(struct req *r);
 void h_provider_earnings(struct req *r);
 void h_provider_payout(struct req *r);
+void h_provider_gst_threshold(struct req *r);
 
 /* api_payments.c */
 void h_wallet_topup(struct req *r);

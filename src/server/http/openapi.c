@@ -98,6 +98,7 @@ static const struct shape shapes[] = {
     {"ProviderList", NULL, "providers:array,count:integer", NULL},
     {"Incorporation", NULL, "provider_id:string,review_status:string", NULL},
     {"Earnings", NULL, "provider_id:string,earnings:object,recent_payouts:array", NULL},
+    {"GstThresholdProvider", NULL, "provider_id:string,exceeded:boolean,total_payouts_cad:number,threshold_cad:number,must_register_gst:boolean,message:string,simplified_regime_eligible:boolean", NULL},
     {"PayoutResult", NULL, "paid:integer,total_cad:number,transfer_reference:string", NULL},
     {"WebhookResult", NULL, "handled:boolean,event_type:string,reason:string",
      "Acknowledges a Stripe event (400 Invalid signature when its signature does not verify)"},

@@ -428,6 +428,7 @@ const struct route routes_table[] = {
     ROUTE("POST", "/api/providers/{provider_id}/incorporation/approve", h_provider_incorporation_approve, A, .response = "Incorporation", .summary = "Approve a provider's incorporation document"),
     ROUTE("GET", "/api/providers/{provider_id}/earnings", h_provider_earnings, O(PROVIDER), .response = "Earnings", .summary = "A provider's totals and newest payouts"),
     ROUTE("POST", "/api/providers/{provider_id}/payout", h_provider_payout, A, .body_limit = KB(64), .body = b_payout, .response = "PayoutResult", .summary = "Pay pending payouts (once, even when called twice at once)"),
+    ROUTE("GET", "/api/billing/gst-threshold/{provider_id}", h_provider_gst_threshold, O(PROVIDER), .response = "GstThresholdProvider", .summary = "A provider's payouts against the GST/HST small-supplier threshold"),
     ROUTE("POST", "/api/providers/webhook", h_stripe_webhook, P, .body_limit = KB(256), .response = "WebhookResult", .summary = "Stripe events, verified by their Stripe-Signature header"),
 };
 #undef P

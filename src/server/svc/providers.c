@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/errors.h"
 #include "common/hex.h"
@@ -237,6 +238,19 @@ int providers_earnings(const char *provider_id, int limit, struct provider_earni
     int rc = pstore_earnings(S(), provider_id, out);
     if (rc == 0)
         rc = pstore_payouts_recent(S(), provider_id, limit, recent, n);
+    return rc;
+}
+
+int providers_gst_threshold(const char *provider_id, int64_t now, int64_t *total, bool *exceeded)
+{
+    int64_t month = bsvc_month_start(now);
+    time_t t = (time_t)(month / 1000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    /* The start of the quarter three quarters before the current one. */
+    int64_t since = bsvc_month_add(month, -(tm.tm_mon % 3) - 9);
+    int rc = pstore_payouts_since(S(), provider_id, since, total);
+    *exceeded = rc == 0 && *total > PROVIDERS_GST_THRESHOLD_UCAD;
     return rc;
 }
 

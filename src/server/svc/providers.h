@@ -43,6 +43,11 @@ int providers_incorporation_approve(const char *provider_id, const char *actor, 
 int providers_earnings(const char *provider_id, int limit, struct provider_earnings *out,
                        struct payout_row **recent, size_t *n);
 
+/* The provider's side of the GST/HST small-supplier threshold (domain §25.13): Σ payouts over the
+ * last four UTC calendar quarters (the current one included) against 30 000 CAD. */
+#define PROVIDERS_GST_THRESHOLD_UCAD (INT64_C(30000) * 1000000)
+int providers_gst_threshold(const char *provider_id, int64_t now, int64_t *total, bool *exceeded);
+
 struct payout_result {
     int paid;            /* rows marked paid */
     int64_t total;       /* µCAD transferred: Σ rows rounded half-up to the cent */
