@@ -35,6 +35,25 @@ static int parse_env_name(struct server_config *cfg)
     return 0;
 }
 
+/* An http(s) base URL setting (dflt when unset) into out, without trailing slashes. Returns -1
+ * when it is not http:// or https://, holds a space or control character, or does not fit. */
+static int url_setting(const char *name, const char *dflt, char *out, size_t n)
+{
+    const char *v = env_get(name);
+    if (!v)
+        v = dflt;
+    size_t l = strlen(v);
+    while (l > 0 && v[l - 1] == '/')
+        l--;
+    if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) || l >= n || l <= 8)
+        return -1;
+    for (size_t i = 0; i < l; i++)
+        if ((unsigned char)v[i] <= ' ' || v[i] == 0x7f)
+            return -1;
+    snprintf(out, n, "%.*s", (int)l, v);
+    return 0;
+}
+
 int config_from_env(struct server_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -50,6 +69,13 @@ int config_from_env(struct server_config *cfg)
     cfg->default_image = (v = env_get("XCELSIOR_DEFAULT_IMAGE")) ? v : "";
     cfg->nfs_server = (v = env_get("XCELSIOR_NFS_SERVER")) ? v : "";
     cfg->nfs_allowed = (v = env_get("XCELSIOR_NFS_ALLOWED_SERVERS")) ? v : "";
+    if (url_setting("XCELSIOR_STRIPE_API_BASE", "https://api.stripe.com", cfg->stripe_api_base,
+                    sizeof cfg->stripe_api_base) < 0)
+        return bad("XCELSIOR_STRIPE_API_BASE");
+    if (url_setting("XCELSIOR_PUBLIC_URL", "http://localhost:8000", cfg->public_url, sizeof cfg->public_url) < 0)
+        return bad("XCELSIOR_PUBLIC_URL");
+    cfg->stripe_secret_key = (v = env_get("XCELSIOR_STRIPE_SECRET_KEY")) ? v : "";
+    cfg->stripe_webhook_secret = (v = env_get("XCELSIOR_STRIPE_WEBHOOK_SECRET")) ? v : "";
     if ((v = env_get("XCELSIOR_LOG_LEVEL")) && log_set_level(v) < 0)
         return bad("XCELSIOR_LOG_LEVEL");
 

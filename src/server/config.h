@@ -32,6 +32,12 @@ struct server_config {
     const char *autoscale_hook;
     const char *default_image;
     const char *nfs_server, *nfs_allowed;
+    /* Payments (api §8.7): without a secret key the server runs in stub mode (no Stripe call);
+     * without a webhook secret the webhook answers "Stripe not enabled". */
+    char stripe_api_base[256];         /* XCELSIOR_STRIPE_API_BASE, no trailing slash */
+    const char *stripe_secret_key;     /* XCELSIOR_STRIPE_SECRET_KEY, "" = stub mode */
+    const char *stripe_webhook_secret; /* XCELSIOR_STRIPE_WEBHOOK_SECRET, "" = webhook off */
+    char public_url[256];              /* XCELSIOR_PUBLIC_URL (links we hand out), no trailing slash */
     struct admit_minimums minimums; /* XCELSIOR_MIN_RUNC, _MIN_NVIDIA_CTK, _MIN_NVIDIA_DRIVER, _MIN_DOCKER */
 };
 

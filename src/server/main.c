@@ -16,6 +16,7 @@
 #include "server/svc/engine.h"
 #include "server/http/http.h"
 #include "server/svc/loops.h"
+#include "server/svc/stripe.h"
 #include "server/http/ratelimit.h"
 #include "server/http/routes.h"
 #include "server/http/sse.h"
@@ -115,6 +116,9 @@ int main(int argc, char **argv)
         snprintf(app.cfg.db_path, sizeof app.cfg.db_path, "%s", db);
     if (config_check_production(&app.cfg) < 0 || billing_init() < 0)
         return EX_CONFIG;
+    stripe_init(); /* before any thread: curl_global_init is not thread-safe everywhere */
+    if (!app.cfg.stripe_secret_key[0])
+        log_info("payments: XCELSIOR_STRIPE_SECRET_KEY is not set, providers and payouts run in stub mode");
 
     /* SIGTERM/SIGINT are taken by sigwait in this thread only: blocked before any thread starts,
      * so no thread is interrupted and nothing is shared with a signal handler. */

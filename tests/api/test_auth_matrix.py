@@ -59,6 +59,7 @@ SPEC_MARKS = {
     ("POST", "/billing/bill-all"): "A", ("POST", "/billing/bill/{job_id}"): "A", ("GET", "/billing"): "S",
     ("GET", "/billing/revenue"): "A", ("GET", "/api/billing/wallet/{customer_id}"): "O(CUSTOMER)",
     ("POST", "/api/billing/wallet/{customer_id}/deposit"): "A",
+    ("POST", "/api/billing/wallet/{customer_id}/topup"): "O(CUSTOMER)",
     ("GET", "/api/billing/wallet/{customer_id}/history"): "O(CUSTOMER)",
     ("GET", "/api/billing/customers/{customer_id}"): "O(CUSTOMER)",
     ("PUT", "/api/billing/customers/{customer_id}"): "O(CUSTOMER)",
@@ -92,12 +93,13 @@ SPEC_MARKS = {
     ("POST", "/api/teams"): "U", ("GET", "/api/teams/me"): "U", ("GET", "/api/teams/{team_id}"): "U",
     ("POST", "/api/teams/{team_id}/members"): "U", ("DELETE", "/api/teams/{team_id}/members/{email}"): "U",
     ("DELETE", "/api/teams/{team_id}"): "U",
-    # §8.7 (providers), should they be declared
+    # §8.7 (providers)
     ("POST", "/api/providers/register"): "U", ("GET", "/api/providers/{provider_id}"): "O(PROVIDER)",
     ("GET", "/api/providers"): "A", ("POST", "/api/providers/{provider_id}/incorporation"): "O(PROVIDER)",
     ("POST", "/api/providers/{provider_id}/incorporation/approve"): "A",
     ("GET", "/api/providers/{provider_id}/earnings"): "O(PROVIDER)",
     ("POST", "/api/providers/{provider_id}/payout"): "A", ("POST", "/api/providers/webhook"): "P",
+    ("GET", "/api/billing/gst-threshold/{provider_id}"): "O(PROVIDER)",
 }
 
 MARK_RE = re.compile(r"^(P|A|S|U|[OH]\((JOB|HOST|CUSTOMER|PROVIDER)\))$")
@@ -224,7 +226,8 @@ def expected(rt, who, env, world):
         return (404, "Host %s not found" % world.host_x)
     if what == "CUSTOMER":
         return PASS if who == "sub_a" else (404, "Customer %s not found" % world.customer)
-    return (403, None)  # PROVIDER: none of these users has a provider account
+    # PROVIDER: the path names provider "nx1", which no user owns: the 404 of an unknown provider.
+    return (404, "Provider nx1 not found")
 
 
 # Calls that, passing the gate with a `{}` body, would spoil the shared world for later rows

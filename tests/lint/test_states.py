@@ -14,6 +14,7 @@ SRC = os.path.join(ROOT, "src")
 LISTS = {
     "core/jobstate.h": ("JOBSTATE_STATES", "JOBSTATE_STOP_REASONS"),
     "core/states.h": ("HOSTSTATE_STATES", "LEASESTATE_STATES", "WALLETSTATE_STATES"),
+    "core/provider.h": ("PROVIDERSTATE_STATES",),
 }
 MARKER = "foreign state"
 COMPARE = re.compile(r"\bstr(?:n?case)?n?cmp\s*\(")

@@ -287,7 +287,10 @@ int auth_provider(struct req *r, const char *provider_id)
     if (is_user(&r->who) && r->who.user.user.provider_id[0] &&
         strcmp(r->who.user.user.provider_id, provider_id) == 0)
         return 0;
-    reply_error(r, 403, "Only the provider's own account or an admin may do this");
+    if (r->who.kind == PRINCIPAL_AGENT)
+        reply_error(r, 403, "Agent tokens may not use this route");
+    else
+        reply_error(r, 404, "Provider %s not found", provider_id); /* no existence leak */
     return -1;
 }
 

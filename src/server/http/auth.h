@@ -22,7 +22,8 @@ int auth_host(struct req *r, const char *host_id);
 int auth_host_owner(struct req *r, const char *host_id);
 /* O on a customer: the user whose customer_id it is, or an admin (others → 404 / agents 403). */
 int auth_customer(struct req *r, const char *customer_id);
-/* O on a provider: the user whose provider_id it is, or an admin (others → 403). */
+/* O on a provider: the user whose provider_id it is, or an admin; other users get the 404 of an
+ * unknown provider (no existence leak), agents 403. */
 int auth_provider(struct req *r, const char *provider_id);
 
 /* Job visibility (api §7.1): admin all; agents the jobs of their host; users the jobs they own

@@ -98,6 +98,18 @@ static const struct shape shapes[] = {
     {"Team", NULL, "team_id:string,name:string,plan:string,max_members:integer", NULL},
     {"TeamList", NULL, "teams:array", NULL},
     {"TeamDetail", NULL, "team:object,members:array", NULL},
+    {"TopUp", NULL, "payment_intent_id:string,client_secret:string,amount_cad:number,currency:string",
+     "A PaymentIntent to confirm with Stripe.js; the wallet is credited when Stripe reports it paid"},
+    {"ProviderRegistration", NULL, "provider_id:string,status:string,onboarding_url:string,stripe_account_id:string",
+     "stripe_account_id only in stub mode (no Stripe configured)"},
+    {"Provider", NULL, "provider:object", NULL},
+    {"ProviderList", NULL, "providers:array,count:integer", NULL},
+    {"Incorporation", NULL, "provider_id:string,review_status:string", NULL},
+    {"Earnings", NULL, "provider_id:string,earnings:object,recent_payouts:array", NULL},
+    {"GstThresholdProvider", NULL, "provider_id:string,exceeded:boolean,total_payouts_cad:number,threshold_cad:number,must_register_gst:boolean,message:string,simplified_regime_eligible:boolean", NULL},
+    {"PayoutResult", NULL, "paid:integer,total_cad:number,transfer_reference:string", NULL},
+    {"WebhookResult", NULL, "handled:boolean,event_type:string,reason:string",
+     "Acknowledges a Stripe event (400 Invalid signature when its signature does not verify)"},
 };
 
 static const struct shape *shape_find(const char *name)

@@ -9,6 +9,7 @@
 #include "server/api/handlers_accounts.h"
 #include "server/api/handlers_billing.h"
 #include "server/api/handlers_compliance.h"
+#include "server/api/handlers_providers.h"
 #include "server/http/openapi.h"
 #include "core/jobstate.h"
 #include "core/usage.h"
@@ -232,6 +233,35 @@ static const struct field q_analytics[] = {
     F_STR("group_by", 0, 16, .enums = usage_groups, .msg = "must be one of day, week, gpu_model, province",
           .doc = "day (default), week (ISO YYYY-Www), gpu_model or province"),
     F_END};
+/* Providers, payouts and payments (api §8.5, §8.7). Business and GST/HST numbers are checked by
+ * the service (their formats are CRA rules with their own 400 messages). */
+static const char *const provider_types[] = {"individual", "company", NULL};
+static const char *const provider_states[] = {"onboarding", "active", "suspended", NULL};
+static const char *const provinces_or_none[] = {"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT", "", NULL};
+static const char *const currencies[] = {"cad", NULL};
+static const struct field b_provider_register[] = {
+    F_STR("provider_type", 1, 16, .enums = provider_types, .doc = "individual (default) or company"),
+    F_STR("email", 0, 254, .doc = "the payout contact; the account's e-mail when absent"),
+    F_STR("corporation_name", 0, 200, .doc = "required for company providers"),
+    F_STR("business_number", 0, 32, .doc = "CRA business number: 9 digits, or 123456789RC0001"),
+    F_STR("gst_hst_number", 0, 32, .doc = "GST/HST registration: 123456789RT0001"),
+    F_STR("legal_name", 0, 200),
+    F_STR("province", 0, 8, .enums = provinces_or_none, .nocase = true,
+          .msg = "must be one of AB BC MB NB NL NS NT NU ON PE QC SK YT, or empty"),
+    F_END};
+static const struct field q_providers[] = {
+    F_STR("status", 1, 16, .enums = provider_states), F_END};
+static const struct field b_incorporation[] = {
+    F_STR("file_id", 1, 200, .required = true, .doc = "the uploaded incorporation document"), F_END};
+static const struct field b_payout[] = {
+    F_ARR("payout_ids", .items = FT_STRING, .doc = "PAY-… ids to pay (at most 1000); null or absent: every pending payout"),
+    F_STR("reference", 0, 100, .doc = "without Stripe: the reference of the payment made outside"),
+    F_END};
+static const struct field b_topup[] = {
+    F_FIXED("amount_cad", 6, 0, INT64_C(10000) * 1000000, .required = true, .min_excl = true,
+            .doc = "whole cents, at most 10000"),
+    F_STR("currency", 1, 8, .enums = currencies, .nocase = true, .doc = "cad (the only currency)"),
+    F_END};
 
 /* Accounts (api §8.15) and teams (§8.16). Lengths are in bytes (names: 100 characters of
  * UTF-8); the service checks the rules a schema cannot say (e-mail shape and normalisation,
@@ -427,6 +457,18 @@ const struct route routes_table[] = {
     ROUTE("POST", "/api/teams/{team_id}/members", h_team_member_add, U, .body_limit = KB(4), .body = b_team_member, .response = "Message", .summary = "Add a registered user (team admins)"),
     ROUTE("DELETE", "/api/teams/{team_id}/members/{email}", h_team_member_remove, U, .response = "Message", .summary = "Remove a member (oneself, or by a team admin)"),
     ROUTE("DELETE", "/api/teams/{team_id}", h_team_delete, U, .response = "Message", .summary = "Delete a team (owner only)"),
+    /* Providers and payouts (api §8.7); the webhook is public and authenticated by its
+     * signature over the raw body (no JSON body declared: the bytes reach the handler as sent). */
+    ROUTE("POST", "/api/billing/wallet/{customer_id}/topup", h_wallet_topup, O(CUSTOMER), .body_limit = KB(4), .body = b_topup, .response = "TopUp", .summary = "Start a card top-up (a Stripe PaymentIntent; 503 without Stripe)"),
+    ROUTE("POST", "/api/providers/register", h_provider_register, U, .body_limit = KB(8), .body = b_provider_register, .response = "ProviderRegistration", .summary = "Create the caller's provider account and start payout onboarding"),
+    ROUTE("GET", "/api/providers", h_providers_list, A, .query = q_providers, .response = "ProviderList", .summary = "Provider accounts, newest first"),
+    ROUTE("GET", "/api/providers/{provider_id}", h_provider_get, O(PROVIDER), .response = "Provider", .summary = "A provider account"),
+    ROUTE("POST", "/api/providers/{provider_id}/incorporation", h_provider_incorporation, O(PROVIDER), .body_limit = KB(4), .body = b_incorporation, .response = "Incorporation", .summary = "Submit the incorporation document for review"),
+    ROUTE("POST", "/api/providers/{provider_id}/incorporation/approve", h_provider_incorporation_approve, A, .response = "Incorporation", .summary = "Approve a provider's incorporation document"),
+    ROUTE("GET", "/api/providers/{provider_id}/earnings", h_provider_earnings, O(PROVIDER), .response = "Earnings", .summary = "A provider's totals and newest payouts"),
+    ROUTE("POST", "/api/providers/{provider_id}/payout", h_provider_payout, A, .body_limit = KB(64), .body = b_payout, .response = "PayoutResult", .summary = "Pay pending payouts (once, even when called twice at once)"),
+    ROUTE("GET", "/api/billing/gst-threshold/{provider_id}", h_provider_gst_threshold, O(PROVIDER), .response = "GstThresholdProvider", .summary = "A provider's payouts against the GST/HST small-supplier threshold"),
+    ROUTE("POST", "/api/providers/webhook", h_stripe_webhook, P, .body_limit = KB(256), .response = "WebhookResult", .summary = "Stripe events, verified by their Stripe-Signature header"),
 };
 #undef P
 #undef A

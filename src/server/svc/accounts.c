@@ -1122,14 +1122,12 @@ int accounts_bind_provider(const char *user_id, const char *provider_id, int64_t
     if (u.role == ACCT_ROLE_SUBMITTER)
         u.role = ACCT_ROLE_PROVIDER;
     u.updated_at = now;
-    if ((rc = tx_begin()) < 0)
-        return rc;
     rc = astore_user_update(S(), &u);
     if (rc == 0 && u.role != was)
         rc = tx_event("auth.role_changed", "user", u.user_id, u.user_id,
                       json_pack("{s:s,s:s,s:s}", "user_id", u.user_id, "from", acct_role_name(was), "to",
                                 acct_role_name(u.role)));
-    return finish(rc);
+    return rc;
 }
 
 /* ---- teams ---- */

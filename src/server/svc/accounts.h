@@ -277,7 +277,9 @@ int accounts_admin_list(const char *role, int limit, int offset, struct acct_use
  * event log. */
 int accounts_admin_update(const char *actor, const char *user_id, const char *role, const bool *disabled,
                           int64_t now, struct acct_user *out, struct acct_result *res);
-/* Binds a provider account to the user and makes them a provider (providers service, §8.7). */
+/* Binds a provider account to the user and makes a submitter a provider (providers service,
+ * §8.7; an admin keeps its role). Call inside a transaction (tx_begin): it writes the user and
+ * the auth.role_changed event, and leaves the commit to the caller's other writes. */
 int accounts_bind_provider(const char *user_id, const char *provider_id, int64_t now);
 
 /* ---- teams (§8.16) ---- */

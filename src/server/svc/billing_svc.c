@@ -32,6 +32,7 @@
 #include "server/app.h"
 #include "server/svc/job_stops.h"
 #include "server/svc/tx.h"
+#include "store/providers_store.h"
 
 #include "common/units.h" /* SEC */
 #define GRACE_US (259200 * SEC)
@@ -552,7 +553,17 @@ int bsvc_bill_attempt(const struct job *j, const struct bill_run *run, int64_t n
     }
     if (hfound && h.owner[0] && r.cost > 0) {
         struct payout_row p = {0};
+        struct provider prov;
+        /* The owner's provider account, when it has one, takes the row and decides its GST/HST. */
+        int prc = pstore_provider_by_user(g_app->store, h.owner, &prov);
+        if (prc < 0 && prc != XC_ENOTFOUND) {
+            rc = prc;
+            goto out;
+        }
+        bool has_prov = prc == 0;
         prefixed_id("PAY-", p.payout_id, sizeof p.payout_id);
+        if (has_prov)
+            snprintf(p.provider_id, sizeof p.provider_id, "%s", prov.provider_id);
         snprintf(p.host_owner, sizeof p.host_owner, "%s", h.owner);
         snprintf(p.host_id, sizeof p.host_id, "%s", h.host_id);
         snprintf(p.job_id, sizeof p.job_id, "%s", r.job_id);
@@ -561,9 +572,8 @@ int bsvc_bill_attempt(const struct job *j, const struct bill_run *run, int64_t n
         p.gross = r.cost;
         p.platform_fee = r.platform_fee;
         p.provider_payout = r.host_payout;
-        tax_rates tr;
-        tax_lookup_or_default(h.province, r.completed_at, &tr);
-        money_payout_gst(r.host_payout, tr.rate_ppm, h.gst_hst_number[0] != '\0', &p.gst_hst);
+        if ((rc = bsvc_payout_gst(r.host_payout, has_prov ? &prov : NULL, &h, r.completed_at, &p.gst_hst)) < 0)
+            goto out;
         snprintf(p.status, sizeof p.status, "pending");
         p.created_at = now;
         bool ins;
@@ -582,6 +592,22 @@ int bsvc_bill_attempt(const struct job *j, const struct bill_run *run, int64_t n
 out:
     host_free(&h);
     return rc;
+}
+
+int bsvc_payout_gst(int64_t provider_payout, const struct provider *p, const struct host *h, int64_t at,
+                    int64_t *out)
+{
+    const char *province, *gst;
+    if (p) {
+        province = p->province[0] ? p->province : (h ? h->province : "");
+        gst = p->gst_hst_number;
+    } else {
+        province = h ? h->province : "";
+        gst = h ? h->gst_hst_number : "";
+    }
+    tax_rates tr;
+    tax_lookup_or_default(province, at, &tr);
+    return money_payout_gst(provider_payout, tr.rate_ppm, gst[0] != '\0', out) == MONEY_OK ? 0 : XC_EINVAL;
 }
 
 json_t *bsvc_record_view(const struct bill_record *r)

@@ -6,6 +6,7 @@
 
 #include "store/billing_store.h"
 #include "store/model.h"
+#include "store/providers_store.h"
 
 /* Billing operations shared by the lifecycle hooks (billing_hooks.c) and the billing,
  * marketplace and spot routes (domain §12, §15, §25). Functions that write must be called
@@ -89,6 +90,12 @@ int bsvc_escrow_release(const struct job *j, int64_t now);
  * owner are used). */
 int bsvc_bill_attempt(const struct job *j, const struct bill_run *run, int64_t now, struct bill_record *out,
                       bool *created);
+
+/* GST/HST owed on top of a payout (domain §25.9): with a provider account, its GST/HST number
+ * and province decide (the host's province when the account names none); without one, the
+ * host's declared fields. RHU(payout × combined rate at `at`, 10^6), or 0 when unregistered. */
+int bsvc_payout_gst(int64_t provider_payout, const struct provider *p, const struct host *h, int64_t at,
+                    int64_t *out);
 
 /* BillingRecord JSON (api §6.3). New reference. */
 json_t *bsvc_record_view(const struct bill_record *r);
