@@ -72,7 +72,9 @@ int pstore_earnings(struct store *s, const char *provider_id, struct provider_ea
 
 /* Σ provider_payout of the provider's settlement and clawback rows created at or after since
  * (domain §25.13, the provider's side of the GST/HST small-supplier threshold). */
-int pstore_payouts_since(struct store *s, const char *provider_id, int64_t since, int64_t *sum);
+/* sums[i] = Σ provider_payout of the provider's payouts (carry rows aside) created in
+ * [bounds[i], bounds[i + 1]), for i < nq. */
+int pstore_payouts_by_quarter(struct store *s, const char *provider_id, const int64_t *bounds, int nq, int64_t *sums);
 
 /* ---- payout transfers ---- */
 

@@ -320,23 +320,22 @@ int pstore_earnings(struct store *s, const char *provider_id, struct provider_ea
     return sq_get_one(s, SQL_EARNINGS, provider_id, earnings_read, out, "provider earnings");
 }
 
-static const char SQL_PAYOUTS_SINCE[] =
-    "SELECT coalesce(sum(provider_payout),0) FROM payouts WHERE provider_id=? AND kind!='carry' AND created_at>=?";
+static const char SQL_PAYOUTS_BETWEEN[] =
+    "SELECT coalesce(sum(provider_payout),0) FROM payouts WHERE provider_id=? AND kind!='carry'"
+    " AND created_at>=? AND created_at<?";
 
-int pstore_payouts_since(struct store *s, const char *provider_id, int64_t since, int64_t *sum)
+int pstore_payouts_by_quarter(struct store *s, const char *provider_id, const int64_t *bounds, int nq, int64_t *sums)
 {
-    *sum = 0;
-    sqlite3_stmt *q = sq_begin(s, SQL_PAYOUTS_SINCE);
-    int rc = XC_EDB;
-    if (q) {
+    sqlite3_stmt *q = sq_begin(s, SQL_PAYOUTS_BETWEEN);
+    int rc = q ? 0 : XC_EDB;
+    for (int i = 0; rc == 0 && i < nq; i++) {
         sq_bind_text(q, 1, provider_id);
-        sqlite3_bind_int64(q, 2, since);
-        if (sqlite3_step(q) == SQLITE_ROW) {
-            *sum = sqlite3_column_int64(q, 0);
-            rc = 0;
-        } else {
-            rc = sq_err(s, "payouts since");
-        }
+        sqlite3_bind_int64(q, 2, bounds[i]);
+        sqlite3_bind_int64(q, 3, bounds[i + 1]);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            sums[i] = sqlite3_column_int64(q, 0);
+        else
+            rc = sq_err(s, "payouts by quarter");
         sqlite3_reset(q);
     }
     sq_release(s);

@@ -241,17 +241,14 @@ int providers_earnings(const char *provider_id, int limit, struct provider_earni
     return rc;
 }
 
-int providers_gst_threshold(const char *provider_id, int64_t now, int64_t *total, bool *exceeded)
+int providers_gst_threshold(const char *provider_id, int64_t now, tax_threshold *out)
 {
-    int64_t month = bsvc_month_start(now);
-    time_t t = (time_t)(month / 1000000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    /* The start of the quarter three quarters before the current one. */
-    int64_t since = bsvc_month_add(month, -(tm.tm_mon % 3) - 9);
-    int rc = pstore_payouts_since(S(), provider_id, since, total);
-    *exceeded = rc == 0 && *total > PROVIDERS_GST_THRESHOLD_UCAD;
-    return rc;
+    int64_t bounds[TAX_THRESHOLD_QUARTERS + 1], sums[TAX_THRESHOLD_QUARTERS];
+    tax_threshold_window(now, bounds);
+    int rc = pstore_payouts_by_quarter(S(), provider_id, bounds, TAX_THRESHOLD_QUARTERS, sums);
+    if (rc < 0)
+        return rc;
+    return tax_threshold_assess(sums, TAX_THRESHOLD_PROVIDER, out) == MONEY_OK ? 0 : XC_EINVAL;
 }
 
 /* ---- payouts ---- */
