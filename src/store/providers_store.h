@@ -92,5 +92,7 @@ int pstore_transfer_insert(struct store *s, const struct payout_transfer *t);
 /* processing → paid with its reference. */
 int pstore_transfer_mark_paid(struct store *s, const char *transfer_id, const char *reference, int64_t paid_at);
 int pstore_transfer_delete(struct store *s, const char *transfer_id);
+/* Transfers still 'processing' (their payment call never came back), oldest first. Caller frees. */
+int pstore_transfers_processing(struct store *s, struct payout_transfer **out, size_t *n);
 
 #endif

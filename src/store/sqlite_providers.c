@@ -371,6 +371,31 @@ out:
     return rc;
 }
 
+static const char SQL_TRANSFERS_PROCESSING[] =
+    "SELECT transfer_id,provider_id,amount,carry,payouts,idempotency_key,created_at FROM payout_transfers"
+    " WHERE status='processing' ORDER BY created_at";
+
+static void transfer_read(sqlite3_stmt *q, void *dst)
+{
+    struct payout_transfer *t = dst;
+    memset(t, 0, sizeof *t);
+    sq_col_copy(q, 0, t->transfer_id, sizeof t->transfer_id);
+    sq_col_copy(q, 1, t->provider_id, sizeof t->provider_id);
+    t->amount = sqlite3_column_int64(q, 2);
+    t->carry = sqlite3_column_int64(q, 3);
+    t->payouts = sqlite3_column_int(q, 4);
+    sq_col_copy(q, 5, t->idempotency_key, sizeof t->idempotency_key);
+    t->created_at = sqlite3_column_int64(q, 6);
+}
+
+int pstore_transfers_processing(struct store *s, struct payout_transfer **out, size_t *n)
+{
+    sqlite3_stmt *q = sq_begin(s, SQL_TRANSFERS_PROCESSING);
+    int rc = q ? sq_collect(s, q, sizeof **out, transfer_read, (void **)out, n, "transfers processing") : XC_EDB;
+    sq_release(s);
+    return rc;
+}
+
 static const char SQL_TRANSFER_PAID[] =
     "UPDATE payout_transfers SET status='paid', reference=?, paid_at=? WHERE transfer_id=? AND status='processing'";
 
