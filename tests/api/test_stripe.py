@@ -161,6 +161,28 @@ def test_topup_creates_a_payment_intent(w, fake):
     assert w.req("GET", f"/api/billing/wallet/{cust}", token=tok)["wallet"]["balance_cad"] == 0.0
 
 
+def test_topup_retried_with_an_idempotency_key_is_one_intent(w, fake):
+    tok, user = w.user("submitter")
+    cust = user["customer_id"]
+    path = f"/api/billing/wallet/{cust}/topup"
+    h = {"Idempotency-Key": "checkout-42"}
+    a = w.req("POST", path, token=tok, json={"amount_cad": 20}, headers=dict(h))
+    b = w.req("POST", path, token=tok, json={"amount_cad": 20}, headers=dict(h))
+    assert a["payment_intent_id"] == b["payment_intent_id"]
+    c = w.req("POST", path, token=tok, json={"amount_cad": 20}, headers={"Idempotency-Key": "checkout-43"})
+    assert c["payment_intent_id"] != a["payment_intent_id"]
+    # Another customer using the same key gets their own intent (keys are per customer).
+    tok2, user2 = w.user("submitter")
+    d = w.req("POST", f"/api/billing/wallet/{user2['customer_id']}/topup", token=tok2, json={"amount_cad": 20},
+              headers=dict(h))
+    assert d["payment_intent_id"] != a["payment_intent_id"]
+    # The same key with another amount is Stripe's idempotency error, reported as such.
+    r = w.req("POST", path, token=tok, json={"amount_cad": 21}, headers=dict(h), expect=502)
+    assert "same parameters" in r["error"]["message"]
+    for bad in ("", "x" * 65, "a b", "ü"):
+        w.req("POST", path, token=tok, json={"amount_cad": 20}, headers={"Idempotency-Key": bad}, expect=400)
+
+
 def _succeeded(cust, pi="pi_" + "a" * 24, amount=2500, currency="cad"):
     return event("payment_intent.succeeded", {"id": pi, "object": "payment_intent", "amount": amount,
                                               "amount_received": amount, "currency": currency,
