@@ -100,7 +100,15 @@ SPEC_MARKS = {
     ("GET", "/api/providers/{provider_id}/earnings"): "O(PROVIDER)",
     ("POST", "/api/providers/{provider_id}/payout"): "A", ("POST", "/api/providers/webhook"): "P",
     ("GET", "/api/billing/gst-threshold/{provider_id}"): "O(PROVIDER)",
+    # §8.11 (transparency, events, leases). The events route is "A (owners may read job entities
+    # they own)": O(JOB) with the job named by {entity_id}, checked by the handler (below, the
+    # matrix addresses job JA through it, so it is checked like a job path).
+    ("POST", "/api/transparency/legal-request"): "A",
+    ("POST", "/api/transparency/legal-request/{request_id}/respond"): "A",
+    ("GET", "/api/events/leases/{job_id}"): "O(JOB)", ("GET", "/api/events/{entity_type}/{entity_id}"): "O(JOB)",
+    ("GET", "/api/leases"): "A",
 }
+EVENTS_ROUTE = "/api/events/{entity_type}/{entity_id}"
 
 MARK_RE = re.compile(r"^(P|A|S|U|[OH]\((JOB|HOST|CUSTOMER|PROVIDER)\))$")
 PRINCIPALS = ["none", "invalid", "sub_a", "sub_b", "prov_a", "prov_b", "admin_user", "operator", "agent_x", "agent_y"]
@@ -174,7 +182,8 @@ class World:
         return Api(self.server, token=self.tok[who])
 
     def path(self, pattern):
-        subst = {"job_id": self.job["job_id"], "host_id": self.host_x, "customer_id": self.customer}
+        subst = {"job_id": self.job["job_id"], "host_id": self.host_x, "customer_id": self.customer,
+                 "entity_type": "job", "entity_id": self.job["job_id"]}
         return re.sub(r"\{(\w+)\}", lambda m: subst.get(m.group(1), "nx1"), pattern)
 
 
@@ -209,7 +218,7 @@ def expected(rt, who, env, world):
     param = {"JOB": "{job_id}", "HOST": "{host_id}", "CUSTOMER": "{customer_id}", "PROVIDER": "{provider_id}"}[what]
     if letter == "O" and who in AGENTS:
         return (403, None)
-    if param not in rt["path"]:
+    if param not in rt["path"] and rt["path"] != EVENTS_ROUTE:
         return PASS  # the resource is in the body: checked by the handler, after validation
     if what == "JOB":
         if who == "sub_a":

@@ -10,8 +10,11 @@
 #include "server/api/handlers_billing.h"
 #include "server/api/handlers_compliance.h"
 #include "server/api/handlers_providers.h"
+#include "server/api/handlers_transparency.h"
 #include "server/http/openapi.h"
 #include "core/jobstate.h"
+#include "core/states.h"
+#include "core/trust.h"
 #include "core/usage.h"
 
 #define KB(n) ((size_t)(n) << 10)
@@ -317,6 +320,46 @@ static const struct field b_team[] = {
 static const struct field b_team_member[] = {
     EMAIL_FIELDS, F_STR("role", 0, 16, .enums = team_roles, .doc = "member (default) or admin"), F_END};
 
+/* Transparency, legal requests, events and leases (api §7.3, §8.11). The enums are core's lists
+ * (legal request types in core/trust.h, lease states in core/states.h). */
+static const char *const legal_types[] = {
+#define X(id, name) name,
+    TRUST_LEGAL_TYPES(X)
+#undef X
+    NULL};
+static const char *const lease_states[] = {
+#define X(id, name) name,
+    LEASESTATE_STATES(X)
+#undef X
+    NULL};
+#define LEGAL_TEXT 2000 /* bytes */
+static const struct field q_transparency[] = {
+    F_INT("months", 1, 120, .dflt = 12, .doc = "window: months x 30 days back from now"), F_END};
+static const struct field b_legal_request[] = {
+    F_STR("request_type", 1, 32, .enums = legal_types, .doc = "subpoena when absent"),
+    F_STR("jurisdiction", 1, LEGAL_TEXT, .doc = "the authority's jurisdiction (CA when absent); anything but CA or Canada is foreign"),
+    F_STR("authority", 0, LEGAL_TEXT),
+    F_STR("scope", 0, LEGAL_TEXT),
+    F_STR("notes", 0, LEGAL_TEXT),
+    F_END};
+static const struct field b_legal_respond[] = {
+    F_BOOL("complied", .doc = "false when absent"),
+    F_BOOL("challenged", .doc = "false when absent"),
+    F_STR("notes", 0, LEGAL_TEXT, .doc = "replaces the request's notes when not empty"),
+    F_INT("disclosed_records", 0, INT32_MAX, .doc = "more than 0 records a disclosure to the request's jurisdiction"),
+    F_STR("data_category", 0, LEGAL_TEXT),
+    F_END};
+static const struct field q_events[] = {
+    F_INT("limit", 1, 1000, .dflt = 50),
+    F_STR("event_type", 1, 128, .doc = "only events of this type"),
+    F_TS("since", .doc = "epoch seconds: events at or after this instant"),
+    F_END};
+static const struct field q_leases[] = {
+    F_STR("status", 1, 16, .enums = lease_states, .doc = "active when absent"),
+    F_INT("limit", 1, 5000, .dflt = 1000),
+    F_INT("offset", 0, INT32_MAX, .dflt = 0),
+    F_END};
+
 /* Route constructors: method, path, handler, permission mark, then named fields. The marks are
  * written as api §2.3 writes them: P, A, S, U, O(what), H(what) — what: JOB, HOST, CUSTOMER,
  * PROVIDER (the gate checks the owner when the path names it; else the handler, from the body).
@@ -388,6 +431,15 @@ const struct route routes_table[] = {
 
     ROUTE("GET", "/api/audit/verify-chain", h_event_chain_verify, A, .response = "ChainVerify", .summary = "Verify the event hash chain"),
     ROUTE("GET", "/api/audit/job/{job_id}", h_audit_job, O(JOB), .response = "AuditTrail", .summary = "A job's events"),
+    /* Transparency, legal requests, events and leases (api §7.3, §8.11). The events route is A in
+     * api.md with one exception (owners read the events of their jobs): O(JOB) with the job named
+     * by {entity_id}, checked by the handler; agents are refused by the gate. */
+    ROUTE("GET", "/api/transparency/report", h_transparency_report, P, .query = q_transparency, .response = "TransparencyReport", .summary = "Public transparency report: legal requests, disclosures, CLOUD Act note"),
+    ROUTE("POST", "/api/transparency/legal-request", h_legal_request, A, .body_limit = KB(16), .body = b_legal_request, .response = "LegalRequestId", .summary = "Record a legal request (event transparency.legal_request)"),
+    ROUTE("POST", "/api/transparency/legal-request/{request_id}/respond", h_legal_respond, A, .body_limit = KB(16), .body = b_legal_respond, .response = "LegalResponse", .summary = "Respond to a legal request, once (event transparency.legal_response)"),
+    ROUTE("GET", "/api/events/leases/{job_id}", h_events_lease, O(JOB), .response = "Lease", .summary = "A job's active lease"),
+    ROUTE("GET", "/api/events/{entity_type}/{entity_id}", h_events_entity, O(JOB), .query = q_events, .response = "EntityEvents", .summary = "One entity's events, oldest first (users: jobs they own)"),
+    ROUTE("GET", "/api/leases", h_leases_list, A, .query = q_leases, .response = "LeaseList", .summary = "Leases by status, newest grant first"),
     ROUTE("POST", "/api/test/clock", h_test_clock, A, .body_limit = KB(4), .body = b_test_clock, .response = "TestClock", .summary = "Advance the clock (test environment only)"),
     ROUTE("POST", "/api/test/sweep", h_test_sweep, A, .response = "Sweep", .summary = "Run the sweeper now (test environment only)"),
     /* Billing, marketplace and spot routes (api §7.2, §7.3, §8.3, §8.5, §8.6). */

@@ -101,7 +101,11 @@ static int grant_lease(struct job *j, int64_t now)
     return 0;
 }
 
-static int end_lease(struct job *j, bool expired)
+/* Ends the job's active lease (if any) with the attempt. A release is silent (the terminal
+ * transition's own event records it, domain §23.3); an expiry that nobody recorded yet (a lost
+ * host: the sweep and a late renew expire the lease themselves first) appends job.lease.expired
+ * and queues the SSE lease_expired, as the lease sweep does (§9.1). */
+static int end_lease(struct job *j, bool expired, const char *actor, const char *reason)
 {
     struct lease l;
     int rc = store_lease_active(g_app->store, j->job_id, &l);
@@ -110,7 +114,13 @@ static int end_lease(struct job *j, bool expired)
     if (rc < 0)
         return rc;
     l.status = expired ? LEASE_EXPIRED : LEASE_RELEASED;
-    return store_lease_put(g_app->store, &l);
+    if ((rc = store_lease_put(g_app->store, &l)) < 0 || !expired)
+        return rc;
+    json_t *data = json_pack("{s:s,s:s}", "lease_id", l.lease_id, "host_id", l.host_id);
+    if (reason)
+        json_object_set_new(data, "reason", json_string(reason));
+    tx_sse("lease_expired", json_pack("{s:s,s:s,s:s}", "job_id", j->job_id, "host_id", l.host_id, "lease_id", l.lease_id));
+    return tx_event("job.lease.expired", "job", j->job_id, actor, data);
 }
 
 static void report_add(json_t *report, const char *key, json_t *item)
@@ -162,7 +172,7 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
                             json_pack("{s:s,s:s}", "reason", jobstate_stop_name(stop), "instead_of", cause));
 
     if (jobstate_is_active(from) && !jobstate_is_active(to)) {
-        if ((rc = engine_release_reservation(j)) < 0 || (rc = end_lease(j, o->lease_expired)) < 0)
+        if ((rc = engine_release_reservation(j)) < 0 || (rc = end_lease(j, o->lease_expired, actor, o->reason)) < 0)
             goto out;
         j->has_stop_request = false;
         j->stop_requested_at = 0;
