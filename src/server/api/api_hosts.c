@@ -14,6 +14,8 @@
 #include "server/api/handlers.h"
 #include "server/svc/telemetry.h"
 #include "server/svc/tx.h"
+#include "server/svc/jurisdiction.h"
+#include "server/svc/verification.h"
 #include "server/http/validate.h"
 #include "server/api/views.h"
 
@@ -198,6 +200,8 @@ void h_host_put(struct req *r)
         snprintf(h.verification_state, sizeof h.verification_state, "unverified");
         h.reverify_due = true;
         changed = true;
+        if ((rc = verif_host_changed(h.host_id, now)) < 0 || (rc = juris_reclassify(&h)) < 0)
+            goto fail;
     }
     if (!created && h.status == HOST_DEAD) {
         h.status = h.admitted ? HOST_ACTIVE : HOST_PENDING;
@@ -420,6 +424,8 @@ void h_hosts_ca(struct req *r)
 void h_hosts_check(struct req *r)
 {
     int rc = engine_sweep(NULL);
+    if (rc == 0) /* the re-verification schedule (domain §18.4) rides on an explicit sweep too */
+        rc = verif_sweep(app_now());
     if (rc < 0) {
         reply_status(r, rc, "sweep failed");
         return;

@@ -11,6 +11,7 @@
 #include "server/api/handlers_compliance.h"
 #include "server/api/handlers_providers.h"
 #include "server/api/handlers_transparency.h"
+#include "server/api/handlers_trust.h"
 #include "server/http/openapi.h"
 #include "core/jobstate.h"
 #include "core/states.h"
@@ -128,6 +129,38 @@ static const struct field b_telemetry[] = {
     F_STR("host_id", 1, 64, .required = true),
     F_OBJ("metrics", .doc = "at most 64 metric keys"),
     F_FIXED("timestamp", 6, 0, INT64_C(100000000000000000), .doc = "epoch seconds"),
+    F_END};
+static const char *const verify_states[] = {"unverified", "verifying", "verified", "deverified", NULL};
+static const char *const dc_classes[] = {"", "commercial", "residential", "colocation", NULL};
+static const struct field b_benchmark[] = {
+    F_STR("host_id", 1, 64, .required = true),
+    F_STR("gpu_model", 0, 128, .required = true),
+    F_FIXED("tflops", 2, 0, INT64_C(100000000), .required = true, .doc = "measured TFLOPS (the server computes XCU)"),
+    F_FIXED("score", 2, INT64_MIN / 2, INT64_MAX / 2, .doc = "ignored: the server computes the score"),
+    F_OBJ("details", .doc = "at most 8 KiB"),
+    F_END};
+static const struct field b_agent_verify[] = {
+    F_STR("host_id", 1, 64, .required = true),
+    F_OBJ("report", .required = true, .doc = "the measured report (domain §17.10), at most 16 KiB"),
+    F_END};
+static const struct field q_notes[] = {F_STR("notes", 0, 2000), F_END};
+static const struct field b_notes[] = {F_STR("notes", 0, 2000), F_END};
+static const struct field q_reason[] = {F_STR("reason", 0, 2000), F_END};
+static const struct field b_reason[] = {F_STR("reason", 0, 2000), F_END};
+static const struct field q_verified_hosts[] = {F_STR("state", 0, 16, .enums = verify_states), F_END};
+static const struct field b_jurisdiction[] = {
+    F_STR("country", 0, 2, .doc = "ISO 3166-1 alpha-2, attested"),
+    F_STR("province", 0, 64),
+    F_STR("city", 0, 200),
+    F_STR("data_center_name", 0, 200),
+    F_STR("data_center_class", 0, 16, .enums = dc_classes, .doc = "commercial, residential, colocation or empty"),
+    F_STR("operator_name", 0, 200),
+    F_STR("operator_incorporated_in", 0, 200),
+    F_BOOL("operator_registered_canada"),
+    F_BOOL("foreign_control"),
+    F_BOOL("sovereignty_vetted"),
+    F_BOOL("supports_audit_trail"),
+    F_BOOL("supports_data_residency"),
     F_END};
 static const struct field b_mining[] = {
     F_STR("host_id", 1, 64, .required = true),
@@ -428,6 +461,19 @@ const struct route routes_table[] = {
     ROUTE("GET", "/agent/telemetry/{host_id}", h_agent_telemetry_get, S, .response = "Telemetry", .summary = "A host's latest telemetry"),
     ROUTE("GET", "/api/telemetry/all", h_telemetry_all, S, .response = "TelemetryAll", .summary = "Latest telemetry of every host"),
     ROUTE("POST", "/agent/mining-alert", h_mining_alert, H(HOST), .body_limit = KB(8), .body = b_mining, .response = "Ok", .summary = "Report a mining detection"),
+    ROUTE("POST", "/agent/benchmark", h_agent_benchmark, H(HOST), .body_limit = KB(16), .body = b_benchmark, .response = "Benchmark", .summary = "Report a measured benchmark (the server computes XCU)"),
+    ROUTE("POST", "/agent/verify", h_agent_verify, H(HOST), .body_limit = KB(32), .body = b_agent_verify, .response = "VerifyReport", .summary = "Submit a measured verification report"),
+    ROUTE("GET", "/compute-scores", h_compute_scores, S, .response = "ComputeScores", .summary = "Benchmarked compute scores of registered hosts"),
+    ROUTE("GET", "/compute-score/{host_id}", h_compute_score, S, .response = "ComputeScore", .summary = "A host's compute score (XCU)"),
+    ROUTE("POST", "/api/verify/{host_id}", h_verify_force, A, .response = "HostVerification", .summary = "Request re-verification now"),
+    ROUTE("GET", "/api/verify/{host_id}/status", h_verify_status, S, .response = "VerificationStatus", .summary = "A host's verification record"),
+    ROUTE("POST", "/api/verify/{host_id}/approve", h_verify_approve, A, .body_limit = KB(8), .query = q_notes, .body = b_notes, .response = "VerificationStatus", .summary = "Admin approval (verified)"),
+    ROUTE("POST", "/api/verify/{host_id}/reject", h_verify_reject, A, .body_limit = KB(8), .query = q_reason, .body = b_reason, .response = "VerificationStatus", .summary = "Admin rejection (deverified)"),
+    ROUTE("GET", "/api/verified-hosts", h_verified_hosts, S, .query = q_verified_hosts, .response = "VerifiedHosts", .summary = "Hosts with a verification record"),
+    ROUTE("GET", "/api/trust-tiers", h_trust_tiers, S, .response = "TrustTiers", .summary = "The four trust tiers and their requirements"),
+    ROUTE("GET", "/api/jurisdiction/hosts/{host_id}", h_juris_get, S, .response = "HostJurisdiction", .summary = "A host's attested jurisdiction and trust tier"),
+    ROUTE("PUT", "/api/jurisdiction/hosts/{host_id}", h_juris_put, A, .body_limit = KB(8), .body = b_jurisdiction, .response = "HostJurisdiction", .summary = "Attest a host's jurisdiction (admin only)"),
+    ROUTE("GET", "/api/jurisdiction/residency-trace/{job_id}", h_residency_trace, O(JOB), .response = "ResidencyTrace", .summary = "Where a job ran, with the attested facts"),
 
     ROUTE("GET", "/api/audit/verify-chain", h_event_chain_verify, A, .response = "ChainVerify", .summary = "Verify the event hash chain"),
     ROUTE("GET", "/api/audit/job/{job_id}", h_audit_job, O(JOB), .response = "AuditTrail", .summary = "A job's events"),

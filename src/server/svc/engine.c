@@ -23,6 +23,8 @@
 #include "server/http/metrics.h"
 #include "server/http/sse.h"
 #include "server/svc/tx.h"
+#include "server/svc/jurisdiction.h"
+#include "server/svc/verification.h"
 
 #include "common/units.h" /* SEC */
 #define AVOID_WINDOW_US (600 * SEC)
@@ -195,6 +197,8 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
         if ((rc = host_adjust_reserved(j->host_id, j->vram_mgb)) < 0)
             goto out;
         tx_sse("job_assigned", json_pack("{s:s,s:s}", "job_id", j->job_id, "host_id", j->host_id));
+        if (o->runtime)
+            json_object_set_new(data, "runtime", json_string(o->runtime));
         break;
     case JOB_LEASED:
         if ((rc = grant_lease(j, now)) < 0)
@@ -233,8 +237,12 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
         struct jobstate_failure f = jobstate_classify(o->has_exit_code, o->exit_code, j->failure_reason);
         snprintf(j->failure_class, sizeof j->failure_class, "%s", jobstate_failure_class_name(f.cls));
         j->completed_at = now;
-        if (f.fault == JOB_FAULT_HOST && host_before[0])
+        if (f.fault == JOB_FAULT_HOST && host_before[0]) {
             avoid_add(j, host_before, now);
+            /* The failure threshold (domain §18.5) counts host-fault failures. */
+            if ((rc = verif_host_failure(host_before, j->job_id, j->failure_reason, now)) < 0)
+                goto out;
+        }
         json_object_set_new(data, "failure_class", json_string(j->failure_class));
         if (o->has_exit_code)
             json_object_set_new(data, "exit_code", json_integer(o->exit_code));
@@ -356,6 +364,7 @@ static const char **avoid_list(const char *avoid_json, int64_t now, json_t **hol
 }
 
 struct pass {
+    struct juris_index jx; /* attested jurisdictions, for the trust masks and reasons */
     struct host *hosts;
     size_t nh;
     struct job_brief *jobs;
@@ -391,6 +400,30 @@ static void pass_free(struct pass *p)
     free(p->sh);
     free(p->jobs);
     free(p->hosts);
+    juris_index_free(&p->jx);
+}
+
+/* A job above community that no host's trust meets waits with the exact §20.3 reason of the first
+ * host (in host order) that is otherwise able to take it; the counts reason stays otherwise. */
+static void trust_reason(struct pass *p, size_t i, bool canada_only)
+{
+    const struct sched_job *sj = &p->sj[i];
+    uint32_t bit = 1u << sj->trust_tier;
+    const struct host *first = NULL;
+    for (size_t k = 0; k < p->nh; k++) {
+        const struct sched_host *sh = &p->sh[k];
+        if (sh->trust_ok_mask & bit)
+            return; /* some host meets the tier: capacity, not trust, holds the job */
+        if (!first && sh->admitted && sh->active && sh->gpu_count >= sj->num_gpus && sh->total_mgb >= sj->vram_mgb)
+            first = &p->hosts[k];
+    }
+    if (!first)
+        return;
+    struct trust_verdict v = juris_verdict(&p->jx, first, (enum jobstate_trust)sj->trust_tier, canada_only);
+    if (v.ok)
+        return;
+    free(p->reasons[i]);
+    p->reasons[i] = xstrdup(v.reason);
 }
 
 /* Loads active hosts and the head of the queue and runs the allocator. */
@@ -402,9 +435,14 @@ static int pass_plan(struct pass *p, bool canada, int64_t now)
         return rc;
     if (p->nj == 0)
         return 0;
+    if ((rc = juris_index_load(&p->jx)) < 0)
+        return rc;
+    bool canada_only = canada || atomic_load(&g_app->canada_only);
     p->sh = xcalloc(p->nh + 1, sizeof *p->sh);
-    for (size_t i = 0; i < p->nh; i++)
+    for (size_t i = 0; i < p->nh; i++) {
         engine_sched_host(&p->sh[i], &p->hosts[i]);
+        p->sh[i].trust_ok_mask = juris_ok_mask(&p->jx, &p->hosts[i], canada_only);
+    }
     p->sj = xcalloc(p->nj, sizeof *p->sj);
     p->avoid_holders = xcalloc(p->nj, sizeof *p->avoid_holders);
     p->avoids = xcalloc(p->nj, sizeof *p->avoids);
@@ -424,7 +462,7 @@ static int pass_plan(struct pass *p, bool canada, int64_t now)
         p->avoids[i] = avoid_list(b->avoid_hosts, now, &p->avoid_holders[i], &p->sj[i].navoid);
         p->sj[i].avoid = p->avoids[i];
     }
-    struct sched_opts opts = {.canada_only = canada || atomic_load(&g_app->canada_only),
+    struct sched_opts opts = {.canada_only = canada_only,
                               .max_jobs = p->nj,
                               .reserve_after_us = g_app->cfg.backfill_reserve_after_sec * SEC,
                               .now_us = now};
@@ -434,6 +472,9 @@ static int pass_plan(struct pass *p, bool canada, int64_t now)
         return rc;
     p->order = xcalloc(p->nj, sizeof *p->order);
     sched_sort(p->sj, p->nj, p->order);
+    for (size_t i = 0; i < p->nj; i++)
+        if (p->placement[i] < 0 && p->sj[i].trust_tier > JOB_TRUST_COMMUNITY)
+            trust_reason(p, i, canada_only);
     return 0;
 }
 
@@ -490,6 +531,11 @@ static int pass_assign(struct pass *p, size_t i, bool canada, int64_t now, json_
     const struct sched_host *sh = &p->sh[p->placement[i]];
     /* The rate captured now is what the attempt is billed at: spot jobs pay the spot price. */
     struct trans_opts o = {.host_id = h.host_id, .rate_ucad = p->sj[i].spot ? sh->spot_price_ucad : sh->rate_ucad};
+    /* Isolation preference (domain §20.1): tiers above community run sandboxed where offered. */
+    enum admit_runtime rec = sh->sandboxed && strcmp(h.recommended_runtime, "kata") == 0 ? ADMIT_RT_KATA
+                             : sh->sandboxed                                             ? ADMIT_RT_RUNSC
+                                                                                         : ADMIT_RT_RUNC;
+    o.runtime = admit_runtime_name(trust_runtime_for((enum jobstate_trust)p->sj[i].trust_tier, rec));
     if ((rc = engine_transition(&j, JOB_ASSIGNED, "scheduler", &o)) < 0)
         goto out;
     json_t *a = json_pack("{s:s,s:s,s:s}", "job", j.name, "job_id", j.job_id, "host", h.host_id);
