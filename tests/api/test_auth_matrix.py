@@ -100,6 +100,10 @@ SPEC_MARKS = {
     ("GET", "/api/providers/{provider_id}/earnings"): "O(PROVIDER)",
     ("POST", "/api/providers/{provider_id}/payout"): "A", ("POST", "/api/providers/webhook"): "P",
     ("GET", "/api/billing/gst-threshold/{provider_id}"): "O(PROVIDER)",
+    # §8.12 (SLA)
+    ("POST", "/api/sla/enforce"): "A", ("GET", "/api/sla/hosts-summary"): "S", ("GET", "/api/sla/targets"): "S",
+    ("GET", "/api/sla/downtimes"): "A", ("GET", "/api/sla/violations/{host_id}"): "S",
+    ("GET", "/api/sla/{host_id}"): "S",
 }
 
 MARK_RE = re.compile(r"^(P|A|S|U|[OH]\((JOB|HOST|CUSTOMER|PROVIDER)\))$")
