@@ -119,7 +119,11 @@ int slasvc_telemetry(const struct host *h, const json_t *metrics, int64_t now, i
     };
     struct sla_finding found[3];
     size_t n = sla_check_sample(slasvc_host_tier(h), &s, found);
-    int rc = 0;
+    if (n == 0)
+        return 0; /* the usual sample: no transaction at all */
+    int rc = tx_begin();
+    if (rc < 0)
+        return rc;
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct sla_violation_row v;
         finding_row(h, &s, &found[i], now, &v);
@@ -134,9 +138,13 @@ int slasvc_telemetry(const struct host *h, const json_t *metrics, int64_t now, i
             (*recorded)++;
         tx_sse("sla_violation", slasvc_violation_view(&v));
     }
-    if (rc == 0 && n > 0)
+    if (rc == 0)
         rc = slastore_violation_prune(g_app->store, now - VIOLATION_KEEP_US);
-    return rc;
+    if (rc < 0) {
+        tx_rollback();
+        return rc;
+    }
+    return tx_commit();
 }
 
 /* ---- uptime ---- */

@@ -33,7 +33,8 @@ int slasvc_host_back(const char *host_id, int64_t now, const char *actor);
 /* Checks one POST /agent/telemetry sample of host h against its tier and records each finding,
  * at most one per (host, type) per 300 s, with SSE sla_violation; prunes rows older than 30 days.
  * metrics: the request's metrics object (temp °C, utilization %, active_jobs, memory_errors;
- * absent or non-numeric values read as 0). *recorded (may be NULL): rows written. */
+ * absent or non-numeric values read as 0). *recorded (may be NULL): rows written. Runs its own
+ * transaction, and only when the sample breaks a threshold (most samples write nothing). */
 int slasvc_telemetry(const struct host *h, const json_t *metrics, int64_t now, int *recorded);
 
 /* ---- uptime (§26.3) ---- */
