@@ -114,6 +114,10 @@ SPEC_MARKS = {
     ("POST", "/api/transparency/legal-request/{request_id}/respond"): "A",
     ("GET", "/api/events/leases/{job_id}"): "O(JOB)", ("GET", "/api/events/{entity_type}/{entity_id}"): "O(JOB)",
     ("GET", "/api/leases"): "A",
+    # §8.12 (SLA)
+    ("POST", "/api/sla/enforce"): "A", ("GET", "/api/sla/hosts-summary"): "S", ("GET", "/api/sla/targets"): "S",
+    ("GET", "/api/sla/downtimes"): "A", ("GET", "/api/sla/violations/{host_id}"): "S",
+    ("GET", "/api/sla/{host_id}"): "S",
 }
 EVENTS_ROUTE = "/api/events/{entity_type}/{entity_id}"
 

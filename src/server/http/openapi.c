@@ -123,6 +123,13 @@ static const struct shape shapes[] = {
     {"Earnings", NULL, "provider_id:string,earnings:object,recent_payouts:array", NULL},
     {"GstThresholdProvider", NULL, "provider_id:string,exceeded:boolean,total_payouts_cad:number,threshold_cad:number,must_register_gst:boolean,message:string,simplified_regime_eligible:boolean", NULL},
     {"PayoutResult", NULL, "paid:integer,total_cad:number,transfer_reference:string", NULL},
+    {"SlaMonthly", NULL, "host_id:string,month:string,tier:string,uptime_pct:number,downtime_seconds:number,incidents:integer,target_pct:number,credit_pct:integer,credit_cad:number,spend_cad:number,credits:array",
+     "The enforced month (SlaMonthly) and the wallet credits of this call"},
+    {"SlaHostsSummary", NULL, "hosts:array,count:integer", NULL},
+    {"SlaTargets", NULL, "targets:object", "community, secure and sovereign"},
+    {"SlaDowntimes", NULL, "downtimes:array,count:integer", NULL},
+    {"SlaViolations", NULL, "host_id:string,violations:array,count:integer", NULL},
+    {"SlaHost", NULL, "host_id:string,sla_tier:string,uptime_30d_pct:number,monthly_record:object", "monthly_record is null before enforcement"},
     {"WebhookResult", NULL, "handled:boolean,event_type:string,reason:string",
      "Acknowledges a Stripe event (400 Invalid signature when its signature does not verify)"},
 };

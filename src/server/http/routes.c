@@ -10,10 +10,12 @@
 #include "server/api/handlers_billing.h"
 #include "server/api/handlers_compliance.h"
 #include "server/api/handlers_providers.h"
+#include "server/api/handlers_sla.h"
 #include "server/api/handlers_transparency.h"
 #include "server/api/handlers_trust.h"
 #include "server/http/openapi.h"
 #include "core/jobstate.h"
+#include "core/sla.h"
 #include "core/states.h"
 #include "core/trust.h"
 #include "core/usage.h"
@@ -38,6 +40,11 @@ static const char *const mining_actions[] = {"alert", "terminated", NULL};
 static const char *const metrics_formats[] = {"prometheus", "json", NULL};
 static const char *const caf_formats[] = {"json", "csv", NULL};
 static const char *const sort_keys[] = {"price", "vram", "reputation", "score", NULL};
+static const char *const sla_tiers[] = {
+#define X(id, name, avail, ttft, floor, support, grace, thermal) name,
+    SLA_TIERS(X)
+#undef X
+    NULL};
 
 static const struct field q_metrics[] = {
     F_STR("format", 0, 16, .enums = metrics_formats, .msg = "must be prometheus or json", .doc = "prometheus (default) or json"),
@@ -58,6 +65,7 @@ static const struct field b_host_put[] = {
     F_STR("business_number", 0, 200),
     F_STR("gst_hst_number", 0, 200),
     F_STR("legal_name", 0, 200),
+    F_STR("sla_tier", 1, 16, .enums = sla_tiers, .doc = "admin only (others: 403): community (default), secure, sovereign"),
     F_END};
 static const struct field b_agent_versions[] = {
     F_STR("host_id", 1, 64, .required = true),
@@ -392,6 +400,29 @@ static const struct field q_leases[] = {
     F_INT("limit", 1, 5000, .dflt = 1000),
     F_INT("offset", 0, INT32_MAX, .dflt = 0),
     F_END};
+/* SLA (api §8.12, domain §26). A month is YYYY-MM (UTC), as core/sla parses it. */
+static bool valid_month(const char *s)
+{
+    struct sla_month m;
+    return sla_month_parse(s, &m) == 0;
+}
+static const struct field_pattern PAT_MONTH = {valid_month, "^[0-9]{4}-(0[1-9]|1[0-2])$",
+                                               "must be a month YYYY-MM (01..12, year 1970..9999)"};
+static const struct field b_sla_enforce[] = {
+    F_STR("host_id", 1, 64, .required = true, .pattern = &PAT_HOST_ID, .doc = "unknown hosts are allowed"),
+    F_STR("month", 1, 16, .required = true, .pattern = &PAT_MONTH),
+    F_STR("tier", 1, 16, .enums = sla_tiers, .doc = "the host's sla_tier when absent or null (else community)"),
+    F_FIXED("monthly_spend_cad", 6, 0, INT64_C(100000000) * 1000000,
+            .doc = "Σ cost of billing records on the host completed in the month when absent or null"),
+    F_END};
+static const struct field q_sla_downtimes[] = {
+    F_STR("host_id", 0, ANY_LENGTH),
+    F_TS("since", .doc = "downtimes still open or ended at or after since"),
+    F_BOOL("open_only", .dflt = 0),
+    F_END};
+static const struct field q_sla_violations[] = {F_TS("since", .doc = "epoch seconds (0 when absent)"), F_END};
+static const struct field q_sla_host[] = {
+    F_STR("month", 1, 16, .pattern = &PAT_MONTH, .doc = "the current month when absent"), F_END};
 
 /* Route constructors: method, path, handler, permission mark, then named fields. The marks are
  * written as api §2.3 writes them: P, A, S, U, O(what), H(what) — what: JOB, HOST, CUSTOMER,
@@ -566,6 +597,14 @@ const struct route routes_table[] = {
     ROUTE("GET", "/api/providers/{provider_id}/earnings", h_provider_earnings, O(PROVIDER), .response = "Earnings", .summary = "A provider's totals and newest payouts"),
     ROUTE("POST", "/api/providers/{provider_id}/payout", h_provider_payout, A, .body_limit = KB(64), .body = b_payout, .response = "PayoutResult", .summary = "Pay pending payouts (once, even when called twice at once)"),
     ROUTE("GET", "/api/billing/gst-threshold/{provider_id}", h_provider_gst_threshold, O(PROVIDER), .response = "GstThresholdProvider", .summary = "A provider's payouts against the GST/HST small-supplier threshold"),
+    /* SLA (api §8.12): /api/sla/{host_id} is matched after the static /api/sla/... routes (static
+     * segments score higher). */
+    ROUTE("POST", "/api/sla/enforce", h_sla_enforce, A, .body_limit = KB(4), .body = b_sla_enforce, .response = "SlaMonthly", .summary = "Enforce a host's SLA month: upsert its record and credit its customers once"),
+    ROUTE("GET", "/api/sla/hosts-summary", h_sla_hosts_summary, S, .response = "SlaHostsSummary", .summary = "Every registered host with its tier, 30-day uptime and violations"),
+    ROUTE("GET", "/api/sla/targets", h_sla_targets, S, .response = "SlaTargets", .summary = "The targets of the three SLA tiers"),
+    ROUTE("GET", "/api/sla/downtimes", h_sla_downtimes, A, .query = q_sla_downtimes, .response = "SlaDowntimes", .summary = "Downtime intervals, newest first"),
+    ROUTE("GET", "/api/sla/violations/{host_id}", h_sla_violations, S, .query = q_sla_violations, .response = "SlaViolations", .summary = "A host's telemetry violations (at most 100, newest first)"),
+    ROUTE("GET", "/api/sla/{host_id}", h_sla_host, S, .query = q_sla_host, .response = "SlaHost", .summary = "A host's SLA tier, 30-day uptime and monthly record"),
     ROUTE("POST", "/api/providers/webhook", h_stripe_webhook, P, .body_limit = KB(256), .response = "WebhookResult", .summary = "Stripe events, verified by their Stripe-Signature header"),
 };
 #undef P

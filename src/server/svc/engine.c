@@ -20,6 +20,7 @@
 #include "server/app.h"
 #include "server/svc/billing_hooks.h"
 #include "server/svc/billing_svc.h"
+#include "server/svc/sla_svc.h"
 #include "server/http/metrics.h"
 #include "server/http/sse.h"
 #include "server/svc/tx.h"
@@ -640,13 +641,13 @@ static int sweep_dead_hosts(int64_t now, json_t *report)
     int rc = store_host_list(g_app->store, false, &hosts, &n);
     if (rc < 0)
         return rc;
-    int64_t limit = g_app->cfg.host_dead_after_sec * SEC;
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct host *h = &hosts[i];
-        if (h->status == HOST_DEAD || now - h->last_seen <= limit)
+        /* The timeout is min(XCELSIOR_HOST_DEAD_AFTER_SEC, the host's SLA tier grace) (D§26.1). */
+        if (h->status == HOST_DEAD || now - h->last_seen <= slasvc_heartbeat_timeout_us(h))
             continue;
         h->status = HOST_DEAD;
-        if ((rc = store_host_put(g_app->store, h)) < 0)
+        if ((rc = store_host_put(g_app->store, h)) < 0 || (rc = slasvc_host_dead(h)) < 0)
             break;
         rc = tx_event("host.dead", "host", h->host_id, "scheduler",
                       json_pack("{s:I}", "last_seen_us", (json_int_t)h->last_seen));
