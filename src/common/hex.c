@@ -14,3 +14,14 @@ char *hex_encode(const void *data, size_t n, char *out)
     out[2 * n] = '\0';
     return out;
 }
+
+int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

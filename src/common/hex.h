@@ -6,4 +6,7 @@
  * Returns out. */
 char *hex_encode(const void *data, size_t n, char *out);
 
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(char c);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include "common/errors.h"
 #include "core/money.h"
+#include "core/states.h"
 
 static const char *const state_names[PROVIDER__COUNT] = {
 #define X(id, name) name,
@@ -19,15 +20,6 @@ static const char *const type_names[PROVIDER_TYPE__COUNT] = {
 #undef X
 };
 
-static int lookup(const char *const *names, int n, const char *name)
-{
-    int found = XC_EINVAL;
-    for (int i = 0; name && i < n && found < 0; i++)
-        if (strcmp(name, names[i]) == 0)
-            found = i;
-    return found;
-}
-
 const char *providerstate_name(enum providerstate s)
 {
     return (unsigned)s < PROVIDER__COUNT ? state_names[s] : NULL;
@@ -35,7 +27,7 @@ const char *providerstate_name(enum providerstate s)
 
 int providerstate_parse(const char *name, enum providerstate *out)
 {
-    int i = lookup(state_names, PROVIDER__COUNT, name);
+    int i = states_index(state_names, PROVIDER__COUNT, name);
     if (i < 0)
         return i;
     *out = (enum providerstate)i;
@@ -49,7 +41,7 @@ const char *provider_type_name(enum provider_type t)
 
 int provider_type_parse(const char *name, enum provider_type *out)
 {
-    int i = lookup(type_names, PROVIDER_TYPE__COUNT, name);
+    int i = states_index(type_names, PROVIDER_TYPE__COUNT, name);
     if (i < 0)
         return i;
     *out = (enum provider_type)i;

@@ -23,8 +23,7 @@ static const char *const wallet_names[WALLET__COUNT] = {
 #undef X
 };
 
-/* Index of name in names[0..n), or XC_EINVAL. */
-static int lookup(const char *const *names, int n, const char *name)
+int states_index(const char *const *names, int n, const char *name)
 {
     int found = XC_EINVAL;
     for (int i = 0; name && i < n && found < 0; i++)
@@ -40,7 +39,7 @@ const char *hoststate_name(enum hoststate s)
 
 int hoststate_parse(const char *name, enum hoststate *out)
 {
-    int i = lookup(host_names, HOST__COUNT, name);
+    int i = states_index(host_names, HOST__COUNT, name);
     if (i < 0)
         return i;
     *out = (enum hoststate)i;
@@ -54,7 +53,7 @@ const char *leasestate_name(enum leasestate s)
 
 int leasestate_parse(const char *name, enum leasestate *out)
 {
-    int i = lookup(lease_names, LEASE__COUNT, name);
+    int i = states_index(lease_names, LEASE__COUNT, name);
     if (i < 0)
         return i;
     *out = (enum leasestate)i;
@@ -68,7 +67,7 @@ const char *walletstate_name(enum walletstate s)
 
 int walletstate_parse(const char *name, enum walletstate *out)
 {
-    int i = lookup(wallet_names, WALLET__COUNT, name);
+    int i = states_index(wallet_names, WALLET__COUNT, name);
     if (i < 0)
         return i;
     *out = (enum walletstate)i;

@@ -21,6 +21,10 @@ enum hoststate {
 };
 
 /* Wire name of a host status, or NULL when out of range. */
+/* Index of name in names[0..n) (an enum's X-macro name table), or XC_EINVAL: the one lookup
+ * behind every *_parse of core's enums. */
+int states_index(const char *const *names, int n, const char *name);
+
 const char *hoststate_name(enum hoststate s);
 /* Parses an exact wire name. Returns 0, or XC_EINVAL for anything else (NULL included). */
 int hoststate_parse(const char *name, enum hoststate *out);

@@ -45,24 +45,13 @@ static bool mac_of(const char *secret, const char *t_text, size_t t_len, const v
     return ok;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* 64 hex digits into 32 bytes; false when v is anything else. */
 static bool hex32(const char *v, size_t n, unsigned char out[32])
 {
     if (n != 64)
         return false;
     for (size_t i = 0; i < 32; i++) {
-        int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+        int hi = hex_digit(v[2 * i]), lo = hex_digit(v[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out[i] = (unsigned char)(hi << 4 | lo);

@@ -30,25 +30,7 @@ static int may_read(struct req *r, const char *entity_type, const char *entity_i
         reply_error(r, 403, "Admin access required");
         return -1;
     }
-    struct job j;
-    int rc = store_job_get(g_app->store, entity_id, &j);
-    if (rc == XC_ENOTFOUND || (rc == 0 && !auth_sees_job(&r->who, &j))) {
-        if (rc == 0)
-            job_free(&j);
-        reply_error(r, 404, "Job %s not found", entity_id);
-        return -1;
-    }
-    if (rc < 0) {
-        reply_status(r, rc, "job read failed");
-        return -1;
-    }
-    bool owns = auth_owns_job(&r->who, &j);
-    job_free(&j);
-    if (!owns) {
-        reply_error(r, 403, "Only the job's owner or an admin may do this");
-        return -1;
-    }
-    return 0;
+    return auth_job_owner(r, entity_id);
 }
 
 void h_events_entity(struct req *r)

@@ -84,8 +84,7 @@ static const char *path_param(const struct req *r, const char *name)
     return NULL;
 }
 
-/* O (job) with the job in the path: visible to the caller (else 404), then owned (else 403). */
-static int job_owner_check(struct req *r, const char *job_id)
+int auth_job_owner(struct req *r, const char *job_id)
 {
     struct job j;
     int rc = store_job_get(g_app->store, job_id, &j);
@@ -122,7 +121,7 @@ static int owner_gate(struct req *r)
     if (!id)
         return 0; /* the resource is in the body: the handler checks it */
     switch (rt->owns) {
-    case OWNS_JOB: return job_owner_check(r, id);
+    case OWNS_JOB: return auth_job_owner(r, id);
     case OWNS_HOST: return rt->auth == MARK_H ? auth_host(r, id) : auth_host_owner(r, id);
     case OWNS_CUSTOMER: return auth_customer(r, id);
     case OWNS_PROVIDER: return auth_provider(r, id);

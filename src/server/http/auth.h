@@ -17,6 +17,9 @@ int auth_gate(struct req *r);
 
 /* H(h): the agent bound to host_id, the user who owns it, or an admin. Another agent → 403
  * "Agent token is bound to host <bound>"; a user who does not own it → 404 "Host <h> not found". */
+/* O (job): the job is visible to the caller (else 404 "Job <id> not found"), then owned (else
+ * 403). Admins pass. Replies and returns -1 on refusal. */
+int auth_job_owner(struct req *r, const char *job_id);
 int auth_host(struct req *r, const char *host_id);
 /* O on a host: its owner or an admin (agents → 403; other users → 404). */
 int auth_host_owner(struct req *r, const char *host_id);

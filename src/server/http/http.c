@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "common/hex.h"
 #include "common/clock.h"
 #include "common/env.h"
 #include "common/errors.h"
@@ -284,17 +285,6 @@ int req_parse_json(struct req *r)
     }
     r->json = v;
     return 0;
-}
-
-static int hexdig(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* ---- lifecycle ---- */
@@ -575,7 +565,7 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
     char *w = s;
     for (char *p = s; *p; p++) {
         int a, b;
-        if (*p == '%' && (a = hexdig(p[1])) >= 0 && (b = hexdig(p[2])) >= 0) {
+        if (*p == '%' && (a = hex_digit(p[1])) >= 0 && (b = hex_digit(p[2])) >= 0) {
             int v = a * 16 + b;
             if (v == 0 || v == '/') {
                 *w++ = *p; /* keep the escape as is */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "common/xalloc.h"
 
 #define SLOTS 4096 /* a power of two */
@@ -36,7 +37,7 @@ static size_t slot_of(const char *hash)
 {
     size_t v = 0;
     for (int i = 0; i < 8 && hash[i]; i++)
-        v = v << 4 | (size_t)((hash[i] <= '9' ? hash[i] - '0' : (hash[i] | 0x20) - 'a' + 10) & 0xf);
+        v = v << 4 | (size_t)(hex_digit(hash[i]) & 0xf);
     return v & (SLOTS - 1);
 }
 
