@@ -108,6 +108,13 @@ static const struct shape shapes[] = {
     {"Earnings", NULL, "provider_id:string,earnings:object,recent_payouts:array", NULL},
     {"GstThresholdProvider", NULL, "provider_id:string,exceeded:boolean,total_payouts_cad:number,threshold_cad:number,must_register_gst:boolean,message:string,simplified_regime_eligible:boolean", NULL},
     {"PayoutResult", NULL, "paid:integer,total_cad:number,transfer_reference:string", NULL},
+    {"Reputation", NULL, "reputation:object", "ReputationScore (api §6.8), computed at read time"},
+    {"ReputationHistory", NULL, "entity_id:string,entity_type:string,events:array", "ReputationEvent rows, newest first"},
+    {"ReputationBreakdown", NULL,
+     "entity_id:string,entity_type:string,total_score:number,tier:string,breakdown:object,events_analyzed:integer",
+     "domain §19.8"},
+    {"ReputationLeaderboard", NULL, "entity_type:string,leaderboard:array",
+     "LeaderboardEntry rows by final_score desc, then entity_id asc"},
     {"WebhookResult", NULL, "handled:boolean,event_type:string,reason:string",
      "Acknowledges a Stripe event (400 Invalid signature when its signature does not verify)"},
 };
