@@ -100,6 +100,10 @@ SPEC_MARKS = {
     ("GET", "/api/providers/{provider_id}/earnings"): "O(PROVIDER)",
     ("POST", "/api/providers/{provider_id}/payout"): "A", ("POST", "/api/providers/webhook"): "P",
     ("GET", "/api/billing/gst-threshold/{provider_id}"): "O(PROVIDER)",
+    # §8.9, §7.3 (reputation)
+    ("GET", "/api/reputation/leaderboard"): "S", ("POST", "/api/reputation/verify"): "A",
+    ("GET", "/api/reputation/{entity_id}"): "S", ("GET", "/api/reputation/{entity_id}/history"): "S",
+    ("GET", "/api/reputation/{entity_id}/breakdown"): "S", ("POST", "/api/reputation/{entity_id}/penalty"): "A",
 }
 
 MARK_RE = re.compile(r"^(P|A|S|U|[OH]\((JOB|HOST|CUSTOMER|PROVIDER)\))$")

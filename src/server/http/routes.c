@@ -237,20 +237,20 @@ static const struct field q_analytics[] = {
 /* Reputation (api §8.9, §7.3). An unknown verification or penalty type is the spec's 400 (with
  * its message), so those two carry no enum here; entity types are a plain enum (422). */
 static const char *const rep_entity_types[] = {"host", "user", NULL};
-#define REP_ENTITY_TYPE_FIELD F_STR("entity_type", 1, 8, .enums = rep_entity_types, .doc = "host (default) or user (id = customer id)")
-static const struct field q_rep_entity[] = {REP_ENTITY_TYPE_FIELD, F_END};
-static const struct field q_rep_history[] = {F_INT("limit", 1, 500, .dflt = 50), REP_ENTITY_TYPE_FIELD, F_END};
-static const struct field q_rep_leaderboard[] = {REP_ENTITY_TYPE_FIELD, F_INT("limit", 1, 100, .dflt = 20), F_END};
+#define REP_ENTITY_FIELDS F_STR("entity_type", 1, 8, .enums = rep_entity_types, .doc = "host (default) or user (id = customer id)")
+static const struct field q_rep_entity[] = {REP_ENTITY_FIELDS, F_END};
+static const struct field q_rep_history[] = {F_INT("limit", 1, 500, .dflt = 50), REP_ENTITY_FIELDS, F_END};
+static const struct field q_rep_leaderboard[] = {REP_ENTITY_FIELDS, F_INT("limit", 1, 100, .dflt = 20), F_END};
 static const struct field b_rep_verify[] = {
     F_STR("entity_id", 1, 64, .required = true, .pattern = &PAT_HOST_ID),
     F_STR("verification_type", 1, 64, .required = true, .doc = "email, phone, gov_id, hardware_audit, incorporation, data_center"),
-    REP_ENTITY_TYPE_FIELD,
+    REP_ENTITY_FIELDS,
     F_END};
 static const struct field b_rep_penalty[] = {
     F_STR("penalty_type", 1, 64, .required = true,
           .doc = "job_failure_host, chargeback, fraud_flag, sla_breach, security_incident, hardware_damage, terms_violation"),
     F_STR("reason", 0, 120),
-    REP_ENTITY_TYPE_FIELD,
+    REP_ENTITY_FIELDS,
     F_END};
 
 /* Providers, payouts and payments (api §8.5, §8.7). Business and GST/HST numbers are checked by
