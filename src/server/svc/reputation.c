@@ -132,6 +132,17 @@ int reputation_on_job_failed(const char *host_id, const char *owner, const char 
     return rc;
 }
 
+int reputation_on_sla_breach(const char *host_id, const char *month, int64_t now)
+{
+    if (!host_id || !*host_id || !month || !*month)
+        return 0;
+    char ref[REP_ID_MAX], reason[REP_REASON_MAX];
+    snprintf(ref, sizeof ref, "sla:%.16s", month);
+    snprintf(reason, sizeof reason, "SLA target missed in %.16s", month);
+    struct op op = {.kind = REP_FACT_PENALTY, .type = REP_PEN_SLA_BREACH, .reason = reason};
+    return record(REP_ENTITY_HOST, host_id, &op, ref, json_pack("{s:s}", "month", month), now);
+}
+
 int reputation_grant(enum rep_entity_type type, const char *entity_id, enum rep_verification v, const char *actor,
                      int64_t now)
 {

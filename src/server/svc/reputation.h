@@ -38,6 +38,9 @@ int reputation_on_job_failed(const char *host_id, const char *owner, const char 
 /* A confirmed mining kill (§17.6): terms_violation on the job owner's user entity, once per job
  * (the failure report and the alert may both say it). The host is not penalised. */
 int reputation_on_mining_kill(const char *owner, const char *job_id, int64_t now);
+/* An enforced SLA month with a credit (§19.3, §26): sla_breach on the host, once per month
+ * ("YYYY-MM"). For the SLA service to call inside its enforcement transaction. */
+int reputation_on_sla_breach(const char *host_id, const char *month, int64_t now);
 /* Grants a verification inside the caller's transaction (e.g. an approved incorporation).
  * A type already granted changes nothing. */
 int reputation_grant(enum rep_entity_type type, const char *entity_id, enum rep_verification v, const char *actor,
