@@ -16,7 +16,8 @@ _xcelsior()
 
     local commands="run jobs job cancel requeue process logs host-add host-rm hosts check
         bill bill-all revenue billing spot-prices list-rig unlist-rig marketplace failover
-        autoscale canada-only events login logout whoami keys version help"
+        autoscale canada-only events login logout whoami keys version help
+        provider earnings payouts wallet topup"
     local globals="--url --api-url --token --json --no-color --help --version"
 
     # Options that take a value: complete nothing special (or a fixed list) after them.
@@ -25,7 +26,8 @@ _xcelsior()
             COMPREPLY=($(compgen -W "http://127.0.0.1:8000 https://" -- "$cur"))
             return ;;
         --token|--id|--ip|--gpu|--vram|--free-vram|--rate|--description|-d|--host|--job|\
-        --priority|--gpus|--image|--count|-n|--limit|--timeout|--province|--email|-e|--name)
+        --priority|--gpus|--image|--count|-n|--limit|--timeout|--province|--email|-e|--name|\
+        --customer|-c|--provider|-p|--reference|-r|--company|--gst|--business-number)
             return ;;
         --tier)
             COMPREPLY=($(compgen -W "free standard premium urgent" -- "$cur"))
@@ -73,6 +75,22 @@ _xcelsior()
         canada-only) opts="--enable --disable" ;;
         events)      opts="--follow -f --count --timeout" ;;
         login)       opts="--email --password-stdin" ;;
+        wallet|topup) opts="--customer" ;;
+        earnings)    opts="--provider" ;;
+        payouts|provider)
+            if [[ "$cur" != -* ]]; then
+                local j nargs=0
+                for ((j = i + 1; j < cword; j++)); do
+                    [[ "${words[j]}" != -* ]] && ((nargs++))
+                done
+                if ((nargs == 0)); then
+                    [[ "$cmd" == payouts ]] && COMPREPLY=($(compgen -W "list pay" -- "$cur"))
+                    [[ "$cmd" == provider ]] && COMPREPLY=($(compgen -W "show register" -- "$cur"))
+                fi
+                return
+            fi
+            [[ "$cmd" == payouts ]] && opts="--provider --reference"
+            [[ "$cmd" == provider ]] && opts="--company --gst --business-number --province --email --provider" ;;
         keys)
             if [[ "$cur" != -* ]]; then
                 local j nargs=0

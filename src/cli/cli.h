@@ -191,6 +191,13 @@ const json_t *cli_jitems(const json_t *obj, const char *key, json_type type, con
 /* xasprintf(fmt, escaped segment): `fmt` has exactly one %s. */
 char *cli_path_fmt(const char *fmt, const char *segment);
 
+/* ---- The signed-in user's accounts (cli_me.c) ---- */
+
+/* GET /api/auth/me: the user's customer and provider ids (allocated, NULL when the user has
+ * none). Returns CLI_EXIT_OK, or prints one error line (ending with `operator_hint` when the
+ * caller is not a signed-in user) and returns the exit status. */
+int cli_me_ids(struct cli_ctx *ctx, const char *operator_hint, char **customer, char **provider);
+
 /* ---- Commands ---- */
 
 typedef int (*cli_handler)(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv);
@@ -237,6 +244,11 @@ int cli_cmd_login(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_whoami(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_logout(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_keys(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_wallet(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_topup(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_earnings(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_payouts(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_provider(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_help(struct cli_ctx *, const struct cli_cmd *, int, char **);
 
 #endif

@@ -29,6 +29,23 @@ static const struct cli_cmd commands[] = {
      cli_cmd_list_rig},
     {"unlist-rig", "--host ID", "Remove a marketplace listing",
      "Deactivates a host's listing (DELETE /marketplace/{id}).\n", cli_cmd_unlist_rig},
+    {"provider", "[show | register [--company NAME] [--gst NUMBER] [--province XX]]", "Open or show your provider account",
+     "  provider               shows your provider account (GET /api/providers/{id}); the\n"
+     "                         operator gives --provider ID\n"
+     "  provider register      opens your provider account (POST /api/providers/register), the\n"
+     "                         one your hosts' earnings are paid to, and prints its payout\n"
+     "                         onboarding link. Options:\n"
+     "    --company NAME          register as a company (default: an individual)\n"
+     "    --gst NUMBER            GST/HST registration number, e.g. 123456789RT0001\n"
+     "    --business-number BN    CRA business number (9 digits, or 123456789RC0001)\n"
+     "    --province XX           AB BC MB NB NL NS NT NU ON PE QC SK YT\n"
+     "    --email EMAIL           payout contact (default: your account's e-mail)\n",
+     cli_cmd_provider},
+    {"earnings", "[--provider ID]", "Show your earnings and recent payouts",
+     "Prints the signed-in provider's totals (earned, platform fee, GST/HST, pending, paid) and\n"
+     "newest payouts (GET /api/providers/{id}/earnings). Users without a provider account are\n"
+     "told to run 'xcelsior provider register'. The operator gives --provider ID.\n",
+     cli_cmd_earnings},
     /* Submitter */
     {"run", "MODEL VRAM_GB [--tier T] [--priority N] [--gpus N] [--image IMG] [--trust-tier T] [--no-assign] [-- COMMAND [ARG...]]",
      "Submit a job, then run a queue pass",
@@ -73,6 +90,20 @@ static const struct cli_cmd commands[] = {
      "Lists active listings (GET /marketplace); --all includes inactive ones.\n", cli_cmd_marketplace},
     {"spot-prices", "", "Show current spot prices", "Prints spot prices per GPU model (GET /spot-prices).\n",
      cli_cmd_spot_prices},
+    {"wallet", "[--customer ID]", "Show your wallet and recent transactions",
+     "Prints the signed-in user's wallet (GET /api/billing/wallet/{customer_id}): balance, held,\n"
+     "outstanding, deposited and spent, then the 10 newest transactions\n"
+     "(GET /api/billing/wallet/{customer_id}/history). The operator gives --customer ID.\n"
+     "With --json: the wallet answer with the history's \"transactions\" added.\n",
+     cli_cmd_wallet},
+    {"topup", "AMOUNT [--customer ID]", "Top up your wallet by card",
+     "Starts a card top-up of AMOUNT CAD (whole cents, at most 10000) for the signed-in user's\n"
+     "customer (POST /api/billing/wallet/{customer_id}/topup): prints the Stripe payment intent\n"
+     "and its client secret, with which the payment is confirmed (Stripe.js or the dashboard's\n"
+     "Top up button); the wallet is credited when Stripe reports it succeeded. When the server\n"
+     "has no Stripe keys (stub mode) it refuses with its message and the exit status is 1: ask\n"
+     "the operator for a deposit instead.\n",
+     cli_cmd_topup},
     /* Operator */
     {"process", "", "Run one queue pass (assign queued jobs to hosts)",
      "Runs one scheduling pass (POST /queue/process) and lists the assignments.\n", cli_cmd_process},
@@ -99,6 +130,13 @@ static const struct cli_cmd commands[] = {
     {"bill-all", "", "Bill every finished job that has no billing record",
      "Creates missing billing records (POST /billing/bill-all).\n", cli_cmd_bill_all},
     {"revenue", "", "Show total revenue", "Prints revenue totals (GET /billing/revenue).\n", cli_cmd_revenue},
+    {"payouts", "[list [--provider ID] | pay PROVIDER_ID [--reference R]]", "List or pay provider payouts",
+     "  payouts                       the newest payouts of the signed-in provider, or of\n"
+     "                                --provider ID (GET /api/providers/{id}/earnings)\n"
+     "  payouts pay PROVIDER_ID       operator: pays every pending payout of the provider\n"
+     "                                (POST /api/providers/{id}/payout), each exactly once;\n"
+     "                                --reference R records the transfer made outside Stripe\n",
+     cli_cmd_payouts},
     /* General */
     {"login", "[--email EMAIL [--password-stdin]]", "Sign in and store the session token",
      "Without --email, runs the device flow: asks the server for a code (POST /api/auth/device),\n"

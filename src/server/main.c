@@ -16,6 +16,7 @@
 #include "server/svc/engine.h"
 #include "server/http/http.h"
 #include "server/svc/loops.h"
+#include "server/svc/providers.h"
 #include "server/svc/stripe.h"
 #include "server/http/ratelimit.h"
 #include "server/http/routes.h"
@@ -163,6 +164,9 @@ int main(int argc, char **argv)
     }
     log_info("xcelsiord %s listening on http://%s:%d (env=%s, db=%s)", XC_VERSION, app.cfg.host,
              http_port(http), app.cfg.env_name, app.cfg.db_path);
+    /* Payout transfers a previous process left in flight finish before new payouts can start. */
+    if (providers_resume_transfers(app_now()) < 0)
+        log_warn("payouts: resuming in-flight transfers failed; they are retried at the next start");
     loops_start();
     int sig = 0;
     while (sigwait(&stop_set, &sig) != 0)

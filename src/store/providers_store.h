@@ -72,7 +72,9 @@ int pstore_earnings(struct store *s, const char *provider_id, struct provider_ea
 
 /* Σ provider_payout of the provider's settlement and clawback rows created at or after since
  * (domain §25.13, the provider's side of the GST/HST small-supplier threshold). */
-int pstore_payouts_since(struct store *s, const char *provider_id, int64_t since, int64_t *sum);
+/* sums[i] = Σ provider_payout of the provider's payouts (carry rows aside) created in
+ * [bounds[i], bounds[i + 1]), for i < nq. */
+int pstore_payouts_by_quarter(struct store *s, const char *provider_id, const int64_t *bounds, int nq, int64_t *sums);
 
 /* ---- payout transfers ---- */
 
@@ -90,5 +92,7 @@ int pstore_transfer_insert(struct store *s, const struct payout_transfer *t);
 /* processing → paid with its reference. */
 int pstore_transfer_mark_paid(struct store *s, const char *transfer_id, const char *reference, int64_t paid_at);
 int pstore_transfer_delete(struct store *s, const char *transfer_id);
+/* Transfers still 'processing' (their payment call never came back), oldest first. Caller frees. */
+int pstore_transfers_processing(struct store *s, struct payout_transfer **out, size_t *n);
 
 #endif

@@ -22,6 +22,9 @@ static const char SQL_EV_ENTITY[] = "SELECT seq,event_id,event_type,entity_type,
                      "event_hash FROM events WHERE entity_type=? AND entity_id=? ORDER BY seq LIMIT ?";
 static const char SQL_EV_TYPE[] = "SELECT seq,event_id,event_type,entity_type,entity_id,ts_us,actor,data,metadata,prev_hash,"
                    "event_hash FROM events WHERE (?1 IS NULL OR entity_type=?1) ORDER BY seq LIMIT ?2";
+static const char SQL_EV_QUERY[] = "SELECT seq,event_id,event_type,entity_type,entity_id,ts_us,actor,data,metadata,"
+                                   "prev_hash,event_hash FROM events WHERE entity_type=?1 AND entity_id=?2 AND "
+                                   "(?3 IS NULL OR event_type=?3) AND ts_us>=?4 ORDER BY seq LIMIT ?5";
 static const char SQL_SET_GET[] = "SELECT value FROM settings WHERE key=?";
 static const char SQL_SET_PUT[] = "INSERT OR REPLACE INTO settings(key,value) VALUES(?,?)";
 static const char SQL_HEALTH[] = "INSERT INTO healthcheck(id,checked_at) VALUES(1,?) ON CONFLICT(id) DO UPDATE SET "
@@ -91,23 +94,11 @@ int store_event_append(struct store *s, const struct event_row *e, const char *h
     return rc;
 }
 
-int store_events(struct store *s, const char *entity_type, const char *entity_id, int limit, store_event_cb cb,
-                 void *ctx)
+/* Steps q (a SELECT of the event columns in their table order) handing each row to cb until it
+ * returns non-zero; q is reset. */
+static int each_event(struct store *s, sqlite3_stmt *q, store_event_cb cb, void *ctx)
 {
-    sq_acquire(s, SQ_READ);
-    int rc = XC_EDB, r;
-    sqlite3_stmt *q = sq_stmt(s, entity_id ? SQL_EV_ENTITY : SQL_EV_TYPE);
-    if (!q)
-        goto out;
-    if (entity_id) {
-        sq_bind_text(q, 1, entity_type);
-        sq_bind_text(q, 2, entity_id);
-        sqlite3_bind_int(q, 3, limit > 0 ? limit : -1);
-    } else {
-        if (entity_type)
-            sq_bind_text(q, 1, entity_type);
-        sqlite3_bind_int(q, 2, limit > 0 ? limit : -1);
-    }
+    int r;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         struct event_row e = {0};
         e.seq = sqlite3_column_int64(q, 0);
@@ -124,9 +115,47 @@ int store_events(struct store *s, const char *entity_type, const char *entity_id
         if (cb(ctx, &e) != 0)
             break;
     }
+    int rc = r == SQLITE_ROW || r == SQLITE_DONE ? 0 : sq_err(s, "events read");
     sqlite3_reset(q);
-    rc = 0;
+    return rc;
+}
+
+int store_events(struct store *s, const char *entity_type, const char *entity_id, int limit, store_event_cb cb,
+                 void *ctx)
+{
+    sq_acquire(s, SQ_READ);
+    int rc = XC_EDB;
+    sqlite3_stmt *q = sq_stmt(s, entity_id ? SQL_EV_ENTITY : SQL_EV_TYPE);
+    if (!q)
+        goto out;
+    if (entity_id) {
+        sq_bind_text(q, 1, entity_type);
+        sq_bind_text(q, 2, entity_id);
+        sqlite3_bind_int(q, 3, limit > 0 ? limit : -1);
+    } else {
+        if (entity_type)
+            sq_bind_text(q, 1, entity_type);
+        sqlite3_bind_int(q, 2, limit > 0 ? limit : -1);
+    }
+    rc = each_event(s, q, cb, ctx);
 out:
+    sq_release(s);
+    return rc;
+}
+
+int store_events_query(struct store *s, const struct event_query *f, store_event_cb cb, void *ctx)
+{
+    sq_acquire(s, SQ_READ);
+    int rc = XC_EDB;
+    sqlite3_stmt *q = sq_stmt(s, SQL_EV_QUERY);
+    if (q) {
+        sq_bind_text(q, 1, f->entity_type);
+        sq_bind_text(q, 2, f->entity_id);
+        sq_bind_text_or_null(q, 3, f->event_type);
+        sqlite3_bind_int64(q, 4, f->since_us);
+        sqlite3_bind_int(q, 5, f->limit > 0 ? f->limit : -1);
+        rc = each_event(s, q, cb, ctx);
+    }
     sq_release(s);
     return rc;
 }

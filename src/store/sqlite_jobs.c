@@ -62,6 +62,8 @@ static const char SQL_LEASE_PUT[] = "INSERT INTO leases(lease_id,job_id,host_id,
                      "expires_at=excluded.expires_at, last_renewed=excluded.last_renewed, status=excluded.status";
 static const char SQL_LEASE_ACTIVE[] = "SELECT lease_id,job_id,host_id,granted_at,expires_at,last_renewed,duration_sec,status "
                         "FROM leases WHERE job_id=? AND status='active'";
+static const char SQL_LEASE_LIST[] = "SELECT lease_id,job_id,host_id,granted_at,expires_at,last_renewed,duration_sec,status "
+                                     "FROM leases WHERE status=? ORDER BY granted_at DESC, lease_id LIMIT ? OFFSET ?";
 static const char SQL_LEASE_EXPIRED[] = "SELECT lease_id,job_id,host_id,granted_at,expires_at,last_renewed,duration_sec,status "
                          "FROM leases WHERE status='active' AND expires_at<? ORDER BY expires_at";
 static const char SQL_LOG_PUT[] = "INSERT INTO job_logs(job_id,ts,level,line) VALUES(?,?,?,?)";
@@ -549,6 +551,21 @@ int store_leases_expired(struct store *s, int64_t cutoff, struct lease **out, si
     if (q) {
         sqlite3_bind_int64(q, 1, cutoff);
         rc = sq_collect(s, q, sizeof **out, lease_read, (void **)out, n, "leases expired");
+    }
+    sq_release(s);
+    return rc;
+}
+
+int store_leases_list(struct store *s, enum leasestate status, int limit, int offset, struct lease **out, size_t *n)
+{
+    sq_acquire(s, SQ_READ);
+    sqlite3_stmt *q = sq_stmt(s, SQL_LEASE_LIST);
+    int rc = XC_EDB;
+    if (q) {
+        sq_bind_leasestate(q, 1, status);
+        sqlite3_bind_int(q, 2, limit > 0 ? limit : -1);
+        sqlite3_bind_int(q, 3, offset > 0 ? offset : 0);
+        rc = sq_collect(s, q, sizeof **out, lease_read, (void **)out, n, "lease list");
     }
     sq_release(s);
     return rc;

@@ -320,23 +320,22 @@ int pstore_earnings(struct store *s, const char *provider_id, struct provider_ea
     return sq_get_one(s, SQL_EARNINGS, provider_id, earnings_read, out, "provider earnings");
 }
 
-static const char SQL_PAYOUTS_SINCE[] =
-    "SELECT coalesce(sum(provider_payout),0) FROM payouts WHERE provider_id=? AND kind!='carry' AND created_at>=?";
+static const char SQL_PAYOUTS_BETWEEN[] =
+    "SELECT coalesce(sum(provider_payout),0) FROM payouts WHERE provider_id=? AND kind!='carry'"
+    " AND created_at>=? AND created_at<?";
 
-int pstore_payouts_since(struct store *s, const char *provider_id, int64_t since, int64_t *sum)
+int pstore_payouts_by_quarter(struct store *s, const char *provider_id, const int64_t *bounds, int nq, int64_t *sums)
 {
-    *sum = 0;
-    sqlite3_stmt *q = sq_begin(s, SQL_PAYOUTS_SINCE);
-    int rc = XC_EDB;
-    if (q) {
+    sqlite3_stmt *q = sq_begin(s, SQL_PAYOUTS_BETWEEN);
+    int rc = q ? 0 : XC_EDB;
+    for (int i = 0; rc == 0 && i < nq; i++) {
         sq_bind_text(q, 1, provider_id);
-        sqlite3_bind_int64(q, 2, since);
-        if (sqlite3_step(q) == SQLITE_ROW) {
-            *sum = sqlite3_column_int64(q, 0);
-            rc = 0;
-        } else {
-            rc = sq_err(s, "payouts since");
-        }
+        sqlite3_bind_int64(q, 2, bounds[i]);
+        sqlite3_bind_int64(q, 3, bounds[i + 1]);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            sums[i] = sqlite3_column_int64(q, 0);
+        else
+            rc = sq_err(s, "payouts by quarter");
         sqlite3_reset(q);
     }
     sq_release(s);
@@ -368,6 +367,31 @@ int pstore_transfer_insert(struct store *s, const struct payout_transfer *t)
     sq_bind_ts(q, i++, t->paid ? t->paid_at : 0);
     rc = sq_exec(s, q, "transfer insert");
 out:
+    sq_release(s);
+    return rc;
+}
+
+static const char SQL_TRANSFERS_PROCESSING[] =
+    "SELECT transfer_id,provider_id,amount,carry,payouts,idempotency_key,created_at FROM payout_transfers"
+    " WHERE status='processing' ORDER BY created_at";
+
+static void transfer_read(sqlite3_stmt *q, void *dst)
+{
+    struct payout_transfer *t = dst;
+    memset(t, 0, sizeof *t);
+    sq_col_copy(q, 0, t->transfer_id, sizeof t->transfer_id);
+    sq_col_copy(q, 1, t->provider_id, sizeof t->provider_id);
+    t->amount = sqlite3_column_int64(q, 2);
+    t->carry = sqlite3_column_int64(q, 3);
+    t->payouts = sqlite3_column_int(q, 4);
+    sq_col_copy(q, 5, t->idempotency_key, sizeof t->idempotency_key);
+    t->created_at = sqlite3_column_int64(q, 6);
+}
+
+int pstore_transfers_processing(struct store *s, struct payout_transfer **out, size_t *n)
+{
+    sqlite3_stmt *q = sq_begin(s, SQL_TRANSFERS_PROCESSING);
+    int rc = q ? sq_collect(s, q, sizeof **out, transfer_read, (void **)out, n, "transfers processing") : XC_EDB;
     sq_release(s);
     return rc;
 }

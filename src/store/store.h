@@ -124,6 +124,8 @@ int store_lease_put(struct store *s, const struct lease *l);
 int store_lease_active(struct store *s, const char *job_id, struct lease *out);
 /* Active leases whose expires_at < cutoff. Caller frees *out. */
 int store_leases_expired(struct store *s, int64_t cutoff, struct lease **out, size_t *n);
+/* Leases in one status, newest grant first, limit rows from offset. Caller frees *out. */
+int store_leases_list(struct store *s, enum leasestate status, int limit, int offset, struct lease **out, size_t *n);
 
 /* Agent tokens (stored as SHA-256 hex). */
 int store_agent_token_put(struct store *s, const char *hash_hex, const char *host_id, int64_t at);
@@ -152,6 +154,14 @@ typedef int (*store_event_cb)(void *ctx, const struct event_row *e);
 /* Events of one entity (entity_id NULL = all), oldest first, at most limit (<=0: all). */
 int store_events(struct store *s, const char *entity_type, const char *entity_id, int limit,
                  store_event_cb cb, void *ctx);
+/* GET /api/events/{entity_type}/{entity_id} (api §8.11): one entity's events, oldest first,
+ * narrowed to one event type (NULL = any) and to ts_us >= since_us, at most limit (<= 0: all). */
+struct event_query {
+    const char *entity_type, *entity_id, *event_type;
+    int64_t since_us;
+    int limit;
+};
+int store_events_query(struct store *s, const struct event_query *f, store_event_cb cb, void *ctx);
 
 /* Settings (small key/value strings that survive restarts). */
 int store_setting_get(struct store *s, const char *key, char *buf, size_t n);

@@ -54,6 +54,13 @@ SPEC_MARKS = {
     ("POST", "/agent/logs"): "H(HOST)", ("POST", "/agent/telemetry"): "H(HOST)",
     ("GET", "/agent/telemetry/{host_id}"): "S", ("GET", "/api/telemetry/all"): "S",
     ("POST", "/agent/mining-alert"): "H(HOST)",
+    ("POST", "/agent/benchmark"): "H(HOST)", ("POST", "/agent/verify"): "H(HOST)",
+    ("GET", "/compute-scores"): "S", ("GET", "/compute-score/{host_id}"): "S",
+    ("POST", "/api/verify/{host_id}"): "A", ("GET", "/api/verify/{host_id}/status"): "S",
+    ("POST", "/api/verify/{host_id}/approve"): "A", ("POST", "/api/verify/{host_id}/reject"): "A",
+    ("GET", "/api/verified-hosts"): "S", ("GET", "/api/trust-tiers"): "S",
+    ("GET", "/api/jurisdiction/hosts/{host_id}"): "S", ("PUT", "/api/jurisdiction/hosts/{host_id}"): "A",
+    ("GET", "/api/jurisdiction/residency-trace/{job_id}"): "O(JOB)",
     ("GET", "/api/audit/verify-chain"): "A", ("GET", "/api/audit/job/{job_id}"): "O(JOB)",
     ("POST", "/api/test/clock"): "A", ("POST", "/api/test/sweep"): "A",
     ("POST", "/billing/bill-all"): "A", ("POST", "/billing/bill/{job_id}"): "A", ("GET", "/billing"): "S",
@@ -104,7 +111,19 @@ SPEC_MARKS = {
     ("GET", "/api/reputation/leaderboard"): "S", ("POST", "/api/reputation/verify"): "A",
     ("GET", "/api/reputation/{entity_id}"): "S", ("GET", "/api/reputation/{entity_id}/history"): "S",
     ("GET", "/api/reputation/{entity_id}/breakdown"): "S", ("POST", "/api/reputation/{entity_id}/penalty"): "A",
+    # §8.11 (transparency, events, leases). The events route is "A (owners may read job entities
+    # they own)": O(JOB) with the job named by {entity_id}, checked by the handler (below, the
+    # matrix addresses job JA through it, so it is checked like a job path).
+    ("POST", "/api/transparency/legal-request"): "A",
+    ("POST", "/api/transparency/legal-request/{request_id}/respond"): "A",
+    ("GET", "/api/events/leases/{job_id}"): "O(JOB)", ("GET", "/api/events/{entity_type}/{entity_id}"): "O(JOB)",
+    ("GET", "/api/leases"): "A",
+    # §8.12 (SLA)
+    ("POST", "/api/sla/enforce"): "A", ("GET", "/api/sla/hosts-summary"): "S", ("GET", "/api/sla/targets"): "S",
+    ("GET", "/api/sla/downtimes"): "A", ("GET", "/api/sla/violations/{host_id}"): "S",
+    ("GET", "/api/sla/{host_id}"): "S",
 }
+EVENTS_ROUTE = "/api/events/{entity_type}/{entity_id}"
 
 MARK_RE = re.compile(r"^(P|A|S|U|[OH]\((JOB|HOST|CUSTOMER|PROVIDER)\))$")
 PRINCIPALS = ["none", "invalid", "sub_a", "sub_b", "prov_a", "prov_b", "admin_user", "operator", "agent_x", "agent_y"]
@@ -178,7 +197,8 @@ class World:
         return Api(self.server, token=self.tok[who])
 
     def path(self, pattern):
-        subst = {"job_id": self.job["job_id"], "host_id": self.host_x, "customer_id": self.customer}
+        subst = {"job_id": self.job["job_id"], "host_id": self.host_x, "customer_id": self.customer,
+                 "entity_type": "job", "entity_id": self.job["job_id"]}
         return re.sub(r"\{(\w+)\}", lambda m: subst.get(m.group(1), "nx1"), pattern)
 
 
@@ -213,7 +233,7 @@ def expected(rt, who, env, world):
     param = {"JOB": "{job_id}", "HOST": "{host_id}", "CUSTOMER": "{customer_id}", "PROVIDER": "{provider_id}"}[what]
     if letter == "O" and who in AGENTS:
         return (403, None)
-    if param not in rt["path"]:
+    if param not in rt["path"] and rt["path"] != EVENTS_ROUTE:
         return PASS  # the resource is in the body: checked by the handler, after validation
     if what == "JOB":
         if who == "sub_a":

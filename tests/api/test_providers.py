@@ -201,3 +201,27 @@ def test_gst_threshold_of_a_provider(w):
     tok2, _ = w.user("submitter")
     w.req("GET", f"/api/billing/gst-threshold/{pid}", token=tok2, expect=404)
     w.req("GET", "/api/billing/gst-threshold/prov-" + "3" * 32, expect=404)
+
+
+def test_refund_clawback_is_the_providers(w):
+    """A refund of a job on a provider's host writes one negative payout row owned by the provider
+    (§25.9), with its GST/HST; earnings net it out and a second refund call adds nothing."""
+    tok, _ = w.user("provider")
+    w.host(tok, "ph-claw", rate=2.0, province="ON")
+    pid = w.register_provider(tok, gst_hst_number="123456789RT0001")["provider_id"]
+    jid = w.run_job("ph-claw")
+    body = {"job_id": jid, "exit_code": -1, "failure_reason": "hardware failure"}
+    first = w.req("POST", "/api/billing/refund", json=body)
+    assert first["refund"] is True and first["is_host_fault"] is True, first
+    again = w.req("POST", "/api/billing/refund", json=body)
+    assert again["already_refunded"] is True
+    rows = w.earnings(pid, token=tok)["recent_payouts"]
+    settle = next(r for r in rows if r["kind"] == "settle")
+    (claw,) = [r for r in rows if r["kind"] == "clawback"]
+    assert claw["provider_id"] == pid and claw["status"] == "pending" and claw["job_id"] == jid
+    assert D(claw["gross_cad"]) < 0 and D(claw["provider_payout_cad"]) < 0 and D(claw["gst_hst_cad"]) < 0
+    # A full host-fault refund takes back the whole payout and its tax.
+    assert D(claw["provider_payout_cad"]) == -D(settle["provider_payout_cad"])
+    assert D(claw["gst_hst_cad"]) == -D(settle["gst_hst_cad"])
+    t = {k: D(v) for k, v in w.earnings(pid, token=tok)["earnings"].items()}
+    assert t["pending_cad"] == 0 and t["total_earned_cad"] == 0

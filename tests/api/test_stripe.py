@@ -161,6 +161,28 @@ def test_topup_creates_a_payment_intent(w, fake):
     assert w.req("GET", f"/api/billing/wallet/{cust}", token=tok)["wallet"]["balance_cad"] == 0.0
 
 
+def test_topup_retried_with_an_idempotency_key_is_one_intent(w, fake):
+    tok, user = w.user("submitter")
+    cust = user["customer_id"]
+    path = f"/api/billing/wallet/{cust}/topup"
+    h = {"Idempotency-Key": "checkout-42"}
+    a = w.req("POST", path, token=tok, json={"amount_cad": 20}, headers=dict(h))
+    b = w.req("POST", path, token=tok, json={"amount_cad": 20}, headers=dict(h))
+    assert a["payment_intent_id"] == b["payment_intent_id"]
+    c = w.req("POST", path, token=tok, json={"amount_cad": 20}, headers={"Idempotency-Key": "checkout-43"})
+    assert c["payment_intent_id"] != a["payment_intent_id"]
+    # Another customer using the same key gets their own intent (keys are per customer).
+    tok2, user2 = w.user("submitter")
+    d = w.req("POST", f"/api/billing/wallet/{user2['customer_id']}/topup", token=tok2, json={"amount_cad": 20},
+              headers=dict(h))
+    assert d["payment_intent_id"] != a["payment_intent_id"]
+    # The same key with another amount is Stripe's idempotency error, reported as such.
+    r = w.req("POST", path, token=tok, json={"amount_cad": 21}, headers=dict(h), expect=502)
+    assert "same parameters" in r["error"]["message"]
+    for bad in ("", "x" * 65, "a b", "ü"):
+        w.req("POST", path, token=tok, json={"amount_cad": 20}, headers={"Idempotency-Key": bad}, expect=400)
+
+
 def _succeeded(cust, pi="pi_" + "a" * 24, amount=2500, currency="cad"):
     return event("payment_intent.succeeded", {"id": pi, "object": "payment_intent", "amount": amount,
                                               "amount_received": amount, "currency": currency,
@@ -225,3 +247,39 @@ def test_webhook_events_not_acted_on(w):
                   expect=400)
         assert r["error"]["message"] == "Invalid payload"
     assert w.req("GET", f"/api/billing/wallet/{cust}", token=tok)["wallet"]["balance_cad"] == 0.0
+
+
+def test_transfer_in_flight_at_a_crash_completes_once_on_restart(fake):
+    """The server dies after Stripe made the transfer but before the reply came back: on the next
+    start the claimed rows are finished under the same Idempotency-Key (Stripe replays its
+    result), so the money moved once and the rows are paid."""
+    s = start(env={"XCELSIOR_STRIPE_API_BASE": fake.url, "XCELSIOR_STRIPE_SECRET_KEY": fake.key,
+                   "XCELSIOR_STRIPE_WEBHOOK_SECRET": WHSEC})
+    try:
+        w = World(s)
+        tok, _ = w.user("provider")
+        pid = w.register_provider(tok)["provider_id"]
+        w.host(tok, "crash-1")
+        w.run_job("crash-1")
+        fake.stall_next("/v1/transfers", 20)
+        with concurrent.futures.ThreadPoolExecutor(1) as ex:
+            pending = ex.submit(requests.post, f"{w.u}/api/providers/{pid}/payout", json={}, timeout=30)
+            deadline = time.time() + 10
+            while not fake.requests("/v1/transfers") and time.time() < deadline:
+                time.sleep(0.05)
+            assert fake.requests("/v1/transfers"), "the transfer never reached Stripe"
+            s.kill9()
+            with pytest.raises(requests.RequestException):
+                pending.result()
+        s.start()
+        e = w.earnings(pid)
+        assert [p["status"] for p in e["recent_payouts"] if p["kind"] == "settle"] == ["paid"], e
+        sent = fake.requests("/v1/transfers")
+        assert len(sent) == 2 and sent[0]["idempotency_key"] == sent[1]["idempotency_key"]
+        assert len({t["idempotency_key"] for t in sent}) == 1
+        assert e["earnings"]["paid_cad"] > 0
+        assert "resumed transfer" in s.logs()
+        assert w.payout(pid)["paid"] == 0  # nothing left to pay, nothing sent
+        assert len(fake.requests("/v1/transfers")) == 2
+    finally:
+        s.stop()

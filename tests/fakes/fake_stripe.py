@@ -13,7 +13,8 @@ parameters replays the first response with `Idempotent-Replayed: true`; with oth
 a 400 idempotency_error; a refused request is not remembered), error objects {"error": {"type", "code", "message", "param"}} for bad
 parameters, and objects with "object": "account" / "account_link" / "payment_intent" /
 "transfer" and ids acct_/pi_/tr_ with a random suffix. Every request is recorded (GET /__requests
-returns them too); fail_next() makes the next call to a path answer a given error."""
+returns them too); fail_next() makes the next call to a path answer a given error; stall_next()
+carries the next call out but holds its reply back."""
 import json
 import secrets
 import threading
@@ -62,6 +63,7 @@ class FakeStripe:
         self.idem = {}           # key -> (path, params, status, body)
         self.accounts = {}
         self.failures = {}       # path -> [(status, body), ...]
+        self.stalls = {}         # path -> seconds: answer the next call, then hold the reply back
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
@@ -93,6 +95,12 @@ class FakeStripe:
     def fail_next(self, path, status=400, type_="invalid_request_error", message="Injected failure", code=None):
         with self.lock:
             self.failures.setdefault(path, []).append(_err(status, type_, message, code))
+
+    def stall_next(self, path, seconds=30):
+        """The next call to path is carried out (the object exists, its idempotent result is kept)
+        but its reply is held back for `seconds`: the caller can die waiting for it."""
+        with self.lock:
+            self.stalls[path] = seconds
 
     # ---- the API ----
     def _route(self, path, params):
@@ -184,8 +192,14 @@ class FakeStripe:
                 with fake.lock:
                     fake.log.append(rec)
                     status, body, headers = self._answer(pairs)
+                    stall = fake.stalls.pop(self.path, 0)
                 rec["status"] = status
-                self._send(status, body, headers)
+                if stall:
+                    time.sleep(stall)
+                try:
+                    self._send(status, body, headers)
+                except OSError:
+                    pass  # the caller went away (a stalled reply)
 
             def _answer(self, pairs):
                 if self.headers.get("Authorization") != "Bearer " + fake.key:

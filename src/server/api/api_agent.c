@@ -16,6 +16,7 @@
 #include "server/http/auth.h"
 #include "server/svc/billing_hooks.h"
 #include "server/svc/engine.h"
+#include "server/svc/sla_svc.h"
 #include "server/api/handlers.h"
 #include "server/api/jobs_common.h"
 #include "server/svc/reputation.h"
@@ -64,10 +65,14 @@ static int path_host(struct req *r, int idx, struct host *h, bool heartbeat)
     }
     if (heartbeat) {
         h->last_seen = app_now();
-        if (h->status == HOST_DEAD)
+        bool revived = h->status == HOST_DEAD;
+        if (revived)
             h->status = h->admitted ? HOST_ACTIVE : HOST_PENDING;
         if (tx_begin() == 0) {
-            if (store_host_put(g_app->store, h) == 0)
+            char actor[80];
+            auth_actor(r, actor, sizeof actor);
+            if (store_host_put(g_app->store, h) == 0 &&
+                (!revived || slasvc_host_back(h->host_id, h->last_seen, actor) == 0))
                 tx_commit();
             else
                 tx_rollback();
@@ -400,10 +405,17 @@ void h_agent_telemetry(struct req *r)
         reply_error(r, 404, "Host %.80s not found", host_id);
         return;
     }
-    host_free(&h);
     json_t *empty = json_object();
-    telemetry_put(host_id, metrics ? metrics : empty, ts, app_now());
+    int64_t now = app_now();
+    telemetry_put(host_id, metrics ? metrics : empty, ts, now);
+    /* The SLA checks of the sample (D§26.4): violations are stored before the reply. */
+    int rc = slasvc_telemetry(&h, metrics ? metrics : empty, now, NULL);
     json_decref(empty);
+    host_free(&h);
+    if (rc < 0) {
+        reply_status(r, rc, "telemetry checks failed");
+        return;
+    }
     reply_ok(r, 200, NULL);
 }
 

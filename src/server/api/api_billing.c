@@ -594,23 +594,8 @@ void h_billing_refund(struct req *r)
         if ((rc = bstore_record_set_refund(g_app->store, rec.billing_id, f.amount, f.fee_refund, f.classification)) < 0 ||
             (rec.owner[0] && (rc = bsvc_refund_credit(rec.owner, f.amount, f.job_id, desc, now)) < 0))
             goto fail;
-        if (rec.host_owner[0]) {
-            struct payout_row p = {0};
-            snprintf(p.payout_id, sizeof p.payout_id, "PAY-%s", rec.billing_id);
-            snprintf(p.host_owner, sizeof p.host_owner, "%s", rec.host_owner);
-            snprintf(p.host_id, sizeof p.host_id, "%s", rec.host_id);
-            snprintf(p.job_id, sizeof p.job_id, "%s", rec.job_id);
-            snprintf(p.billing_id, sizeof p.billing_id, "%s", rec.billing_id);
-            snprintf(p.kind, sizeof p.kind, "clawback");
-            p.gross = -f.amount;
-            p.platform_fee = -f.fee_refund;
-            p.provider_payout = -m.payout_clawback;
-            snprintf(p.status, sizeof p.status, "pending");
-            p.created_at = now;
-            bool pi;
-            if ((rc = bstore_payout_insert(g_app->store, &p, &pi)) < 0)
-                goto fail;
-        }
+        if (rec.host_owner[0] && (rc = bsvc_payout_clawback(&rec, f.amount, f.fee_refund, m.payout_clawback, now)) < 0)
+            goto fail;
     }
     rc = tx_event("billing.refund", "billing", rec.billing_id, "admin",
                   json_pack("{s:s,s:s,s:I,s:I}", "job_id", f.job_id, "classification", f.classification, "amount_ucad",

@@ -11,9 +11,12 @@
 #include "server/app.h"
 #include "server/http/auth.h"
 #include "server/svc/engine.h"
+#include "server/svc/sla_svc.h"
 #include "server/api/handlers.h"
 #include "server/svc/telemetry.h"
 #include "server/svc/tx.h"
+#include "server/svc/jurisdiction.h"
+#include "server/svc/verification.h"
 #include "server/http/validate.h"
 #include "server/api/views.h"
 
@@ -69,6 +72,7 @@ struct host_body {
     bool has_gpu_count, has_cost, has_country, has_province;
     json_t *versions, *runtimes;
     const char *corp[4];
+    const char *sla_tier; /* admin only (D§26.1); NULL when absent */
 };
 
 static const char *const corp_fields[4] = {"corporation_name", "business_number", "gst_hst_number", "legal_name"};
@@ -101,6 +105,10 @@ static int parse_host_body(struct req *r, struct host_body *b)
         return -1;
     for (int i = 0; i < 4; i++)
         body_str(r, corp_fields[i], &b->corp[i]);
+    if (body_str(r, "sla_tier", &b->sla_tier) && !r->who.is_admin) {
+        reply_error(r, 403, "sla_tier is set by an admin");
+        return -1;
+    }
     return 0;
 }
 
@@ -192,16 +200,23 @@ void h_host_put(struct req *r)
             snprintf(corp_dst[i], 201, "%s", b.corp[i]);
             changed = true;
         }
+    if (b.sla_tier && strcmp(b.sla_tier, h.sla_tier) != 0) {
+        snprintf(h.sla_tier, sizeof h.sla_tier, "%s", b.sla_tier); /* one of the declared enum */
+        changed = true;
+    }
     bool identity_changed = !created && (loc_changed || old_total != h.total_mgb || old_gpus != h.gpu_count ||
                                          strcmp(old_model, h.gpu_model) != 0);
     if (identity_changed) {
         snprintf(h.verification_state, sizeof h.verification_state, "unverified");
         h.reverify_due = true;
         changed = true;
+        if ((rc = verif_host_changed(h.host_id, now)) < 0 || (rc = juris_reclassify(&h)) < 0)
+            goto fail;
     }
     if (!created && h.status == HOST_DEAD) {
         h.status = h.admitted ? HOST_ACTIVE : HOST_PENDING;
-        if ((rc = tx_event("host.revived", "host", h.host_id, actor, json_object())) < 0)
+        if ((rc = tx_event("host.revived", "host", h.host_id, actor, json_object())) < 0 ||
+            (rc = slasvc_host_back(h.host_id, now, actor)) < 0)
             goto fail;
         changed = true;
     }
@@ -261,6 +276,7 @@ void h_host_delete(struct req *r)
     host_free(&h);
     if ((rc = engine_host_jobs_lost(id, "host_removed", actor, report)) < 0 ||
         (rc = store_agent_tokens_revoke(g_app->store, id)) < 0 || (rc = store_host_delete(g_app->store, id)) < 0 ||
+        (rc = slasvc_host_back(id, app_now(), actor)) < 0 ||
         (rc = tx_event("host.removed", "host", id, actor, json_pack("{s:s}", "reason", "deleted"))) < 0) {
         tx_rollback();
         goto reply;
@@ -420,6 +436,8 @@ void h_hosts_ca(struct req *r)
 void h_hosts_check(struct req *r)
 {
     int rc = engine_sweep(NULL);
+    if (rc == 0) /* the re-verification schedule (domain §18.4) rides on an explicit sweep too */
+        rc = verif_sweep(app_now());
     if (rc < 0) {
         reply_status(r, rc, "sweep failed");
         return;
@@ -433,7 +451,7 @@ void h_hosts_check(struct req *r)
     int64_t now = app_now();
     json_t *res = json_object();
     for (size_t i = 0; i < n; i++) {
-        bool alive = now - hosts[i].last_seen <= g_app->cfg.host_dead_after_sec * SEC;
+        bool alive = now - hosts[i].last_seen <= slasvc_heartbeat_timeout_us(&hosts[i]);
         json_object_set_new(res, hosts[i].host_id, json_string(alive ? "alive" : "dead"));
         host_free(&hosts[i]);
     }
@@ -475,8 +493,15 @@ void h_agent_versions(struct req *r)
         return;
     }
     h.last_seen = app_now();
-    if (h.status == HOST_DEAD)
+    if (h.status == HOST_DEAD) {
         h.status = HOST_PENDING;
+        if ((rc = slasvc_host_back(h.host_id, h.last_seen, actor)) < 0) {
+            tx_rollback();
+            host_free(&h);
+            reply_status(r, rc, "downtime close failed");
+            return;
+        }
+    }
     if ((rc = admission_apply(&h, versions, runtimes, actor)) < 0 || (rc = store_host_put(g_app->store, &h)) < 0) {
         tx_rollback();
         host_free(&h);

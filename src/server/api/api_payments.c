@@ -19,9 +19,14 @@ void h_wallet_topup(struct req *r)
     if (bpath_customer(r, 0, &cust) < 0)
         return;
     body_int(r, "amount_cad", &amount);
+    const char *key = req_header(r, "Idempotency-Key");
+    if (key && !payments_client_key_valid(key)) {
+        reply_error(r, 400, "Idempotency-Key must be 1 to 64 letters, digits, '-' or '_'");
+        return;
+    }
     struct topup_out out;
     struct svc_err e = {0};
-    int rc = payments_topup(cust, amount, &out, &e);
+    int rc = payments_topup(cust, amount, key, &out, &e);
     if (rc < 0) {
         reply_svc_error(r, rc, &e, "top-up failed");
         return;

@@ -216,25 +216,18 @@ void h_provider_gst_threshold(struct req *r)
     if (!id)
         return;
     struct provider p;
-    int64_t total = 0;
-    bool exceeded = false;
+    tax_threshold t;
     int rc = pstore_provider_get(g_app->store, id, &p);
     if (rc == XC_ENOTFOUND) {
         reply_error(r, 404, "Provider %s not found", id);
         return;
     }
-    if (rc < 0 || (rc = providers_gst_threshold(id, app_now(), &total, &exceeded)) < 0) {
+    if (rc < 0 || (rc = providers_gst_threshold(id, app_now(), &t)) < 0) {
         reply_status(r, rc, "threshold failed");
         return;
     }
-    char msg[128], amount[48];
-    if (exceeded)
-        snprintf(msg, sizeof msg, "Provider should register for GST/HST \xe2\x80\x94 payouts exceed $30,000.");
-    else
-        snprintf(msg, sizeof msg, "Below threshold ($%s / $30,000).",
-                 money_fmt_cents_grouped(money_to_cents(total), amount, sizeof amount));
-    reply_ok(r, 200, json_pack("{s:s,s:b,s:o,s:o,s:b,s:s,s:b}", "provider_id", id, "exceeded", exceeded,
-                               "total_payouts_cad", jx_money(total), "threshold_cad",
-                               jx_money(PROVIDERS_GST_THRESHOLD_UCAD), "must_register_gst", exceeded, "message", msg,
-                               "simplified_regime_eligible", 1));
+    reply_ok(r, 200, json_pack("{s:s,s:b,s:o,s:o,s:b,s:s,s:b}", "provider_id", id, "exceeded", t.exceeded,
+                               "total_payouts_cad", jx_money(t.total_ucad), "threshold_cad",
+                               jx_money(TAX_SMALL_SUPPLIER_THRESHOLD_UCAD), "must_register_gst", t.exceeded,
+                               "message", t.message, "simplified_regime_eligible", 1));
 }

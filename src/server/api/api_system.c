@@ -15,6 +15,7 @@
 #include "server/svc/engine.h"
 #include "server/api/handlers.h"
 #include "server/api/jobs_common.h"
+#include "server/api/views.h"
 #include "server/http/metrics.h"
 #include "server/http/sse.h"
 #include "server/svc/tx.h"
@@ -223,20 +224,7 @@ void h_event_chain_verify(struct req *r)
 
 static int collect_event(void *ctx, const struct event_row *e)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "seq", json_integer(e->seq));
-    json_object_set_new(o, "event_id", json_string(e->event_id));
-    json_object_set_new(o, "event_type", json_string(e->event_type));
-    json_object_set_new(o, "entity_type", json_string(e->entity_type));
-    json_object_set_new(o, "entity_id", json_string(e->entity_id));
-    json_object_set_new(o, "timestamp", jx_ts(e->ts_us));
-    json_object_set_new(o, "ts_us", json_integer(e->ts_us));
-    json_object_set_new(o, "actor", json_string(e->actor));
-    json_object_set_new(o, "data", jx_parse_or(e->data, json_object()));
-    json_object_set_new(o, "metadata", jx_parse_or(e->metadata, json_object()));
-    json_object_set_new(o, "prev_hash", json_string(e->prev_hash));
-    json_object_set_new(o, "event_hash", json_string(e->event_hash));
-    json_array_append_new(ctx, o);
+    json_array_append_new(ctx, view_event(e));
     return 0;
 }
 

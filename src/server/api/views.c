@@ -144,6 +144,24 @@ json_t *view_job(const struct job *j, bool for_agent)
     return o;
 }
 
+json_t *view_event(const struct event_row *e)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "seq", json_integer(e->seq));
+    json_object_set_new(o, "event_id", json_string(e->event_id));
+    json_object_set_new(o, "event_type", json_string(e->event_type));
+    json_object_set_new(o, "entity_type", json_string(e->entity_type));
+    json_object_set_new(o, "entity_id", json_string(e->entity_id));
+    json_object_set_new(o, "timestamp", jx_ts(e->ts_us));
+    json_object_set_new(o, "ts_us", json_integer(e->ts_us));
+    json_object_set_new(o, "actor", json_string(e->actor));
+    json_object_set_new(o, "data", jx_parse_or(e->data, json_object()));
+    json_object_set_new(o, "metadata", jx_parse_or(e->metadata, json_object()));
+    json_object_set_new(o, "prev_hash", json_string(e->prev_hash));
+    json_object_set_new(o, "event_hash", json_string(e->event_hash));
+    return o;
+}
+
 json_t *view_lease(const struct lease *l)
 {
     json_t *o = json_object();

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "store/model.h"
+#include "store/store.h"
 
 /* JSON shapes of api §6 (field order as listed there). New references. */
 json_t *view_host(const struct host *h);
@@ -13,6 +14,8 @@ json_t *view_job(const struct job *j, bool for_agent);
 /* AdmissionDetails as stored (checked_at kept as integer µs) in its api §6.1 shape. */
 json_t *view_admission_details(const char *stored);
 json_t *view_lease(const struct lease *l);
+/* An audit-log event (api §6.5). */
+json_t *view_event(const struct event_row *e);
 /* The job's pending stop reason by its wire name, or JSON null when none. */
 json_t *view_stop_requested(const struct job *j);
 json_t *view_pool_entry(const struct pool_entry *p);

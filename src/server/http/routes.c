@@ -11,8 +11,14 @@
 #include "server/api/handlers_compliance.h"
 #include "server/api/handlers_providers.h"
 #include "server/api/handlers_reputation.h"
+#include "server/api/handlers_sla.h"
+#include "server/api/handlers_transparency.h"
+#include "server/api/handlers_trust.h"
 #include "server/http/openapi.h"
 #include "core/jobstate.h"
+#include "core/sla.h"
+#include "core/states.h"
+#include "core/trust.h"
 #include "core/usage.h"
 
 #define KB(n) ((size_t)(n) << 10)
@@ -35,6 +41,11 @@ static const char *const mining_actions[] = {"alert", "terminated", NULL};
 static const char *const metrics_formats[] = {"prometheus", "json", NULL};
 static const char *const caf_formats[] = {"json", "csv", NULL};
 static const char *const sort_keys[] = {"price", "vram", "reputation", "score", NULL};
+static const char *const sla_tiers[] = {
+#define X(id, name, avail, ttft, floor, support, grace, thermal) name,
+    SLA_TIERS(X)
+#undef X
+    NULL};
 
 static const struct field q_metrics[] = {
     F_STR("format", 0, 16, .enums = metrics_formats, .msg = "must be prometheus or json", .doc = "prometheus (default) or json"),
@@ -55,6 +66,7 @@ static const struct field b_host_put[] = {
     F_STR("business_number", 0, 200),
     F_STR("gst_hst_number", 0, 200),
     F_STR("legal_name", 0, 200),
+    F_STR("sla_tier", 1, 16, .enums = sla_tiers, .doc = "admin only (others: 403): community (default), secure, sovereign"),
     F_END};
 static const struct field b_agent_versions[] = {
     F_STR("host_id", 1, 64, .required = true),
@@ -126,6 +138,38 @@ static const struct field b_telemetry[] = {
     F_STR("host_id", 1, 64, .required = true),
     F_OBJ("metrics", .doc = "at most 64 metric keys"),
     F_FIXED("timestamp", 6, 0, INT64_C(100000000000000000), .doc = "epoch seconds"),
+    F_END};
+static const char *const verify_states[] = {"unverified", "verifying", "verified", "deverified", NULL};
+static const char *const dc_classes[] = {"", "commercial", "residential", "colocation", NULL};
+static const struct field b_benchmark[] = {
+    F_STR("host_id", 1, 64, .required = true),
+    F_STR("gpu_model", 0, 128, .required = true),
+    F_FIXED("tflops", 2, 0, INT64_C(100000000), .required = true, .doc = "measured TFLOPS (the server computes XCU)"),
+    F_FIXED("score", 2, INT64_MIN / 2, INT64_MAX / 2, .doc = "ignored: the server computes the score"),
+    F_OBJ("details", .doc = "at most 8 KiB"),
+    F_END};
+static const struct field b_agent_verify[] = {
+    F_STR("host_id", 1, 64, .required = true),
+    F_OBJ("report", .required = true, .doc = "the measured report (domain §17.10), at most 16 KiB"),
+    F_END};
+static const struct field q_notes[] = {F_STR("notes", 0, 2000), F_END};
+static const struct field b_notes[] = {F_STR("notes", 0, 2000), F_END};
+static const struct field q_reason[] = {F_STR("reason", 0, 2000), F_END};
+static const struct field b_reason[] = {F_STR("reason", 0, 2000), F_END};
+static const struct field q_verified_hosts[] = {F_STR("state", 0, 16, .enums = verify_states), F_END};
+static const struct field b_jurisdiction[] = {
+    F_STR("country", 0, 2, .doc = "ISO 3166-1 alpha-2, attested"),
+    F_STR("province", 0, 64),
+    F_STR("city", 0, 200),
+    F_STR("data_center_name", 0, 200),
+    F_STR("data_center_class", 0, 16, .enums = dc_classes, .doc = "commercial, residential, colocation or empty"),
+    F_STR("operator_name", 0, 200),
+    F_STR("operator_incorporated_in", 0, 200),
+    F_BOOL("operator_registered_canada"),
+    F_BOOL("foreign_control"),
+    F_BOOL("sovereignty_vetted"),
+    F_BOOL("supports_audit_trail"),
+    F_BOOL("supports_data_residency"),
     F_END};
 static const struct field b_mining[] = {
     F_STR("host_id", 1, 64, .required = true),
@@ -337,6 +381,69 @@ static const struct field b_team[] = {
 static const struct field b_team_member[] = {
     EMAIL_FIELDS, F_STR("role", 0, 16, .enums = team_roles, .doc = "member (default) or admin"), F_END};
 
+/* Transparency, legal requests, events and leases (api §7.3, §8.11). The enums are core's lists
+ * (legal request types in core/trust.h, lease states in core/states.h). */
+static const char *const legal_types[] = {
+#define X(id, name) name,
+    TRUST_LEGAL_TYPES(X)
+#undef X
+    NULL};
+static const char *const lease_states[] = {
+#define X(id, name) name,
+    LEASESTATE_STATES(X)
+#undef X
+    NULL};
+#define LEGAL_TEXT 2000 /* bytes */
+static const struct field q_transparency[] = {
+    F_INT("months", 1, 120, .dflt = 12, .doc = "window: months x 30 days back from now"), F_END};
+static const struct field b_legal_request[] = {
+    F_STR("request_type", 1, 32, .enums = legal_types, .doc = "subpoena when absent"),
+    F_STR("jurisdiction", 1, LEGAL_TEXT, .doc = "the authority's jurisdiction (CA when absent); anything but CA or Canada is foreign"),
+    F_STR("authority", 0, LEGAL_TEXT),
+    F_STR("scope", 0, LEGAL_TEXT),
+    F_STR("notes", 0, LEGAL_TEXT),
+    F_END};
+static const struct field b_legal_respond[] = {
+    F_BOOL("complied", .doc = "false when absent"),
+    F_BOOL("challenged", .doc = "false when absent"),
+    F_STR("notes", 0, LEGAL_TEXT, .doc = "replaces the request's notes when not empty"),
+    F_INT("disclosed_records", 0, INT32_MAX, .doc = "more than 0 records a disclosure to the request's jurisdiction"),
+    F_STR("data_category", 0, LEGAL_TEXT),
+    F_END};
+static const struct field q_events[] = {
+    F_INT("limit", 1, 1000, .dflt = 50),
+    F_STR("event_type", 1, 128, .doc = "only events of this type"),
+    F_TS("since", .doc = "epoch seconds: events at or after this instant"),
+    F_END};
+static const struct field q_leases[] = {
+    F_STR("status", 1, 16, .enums = lease_states, .doc = "active when absent"),
+    F_INT("limit", 1, 5000, .dflt = 1000),
+    F_INT("offset", 0, INT32_MAX, .dflt = 0),
+    F_END};
+/* SLA (api §8.12, domain §26). A month is YYYY-MM (UTC), as core/sla parses it. */
+static bool valid_month(const char *s)
+{
+    struct sla_month m;
+    return sla_month_parse(s, &m) == 0;
+}
+static const struct field_pattern PAT_MONTH = {valid_month, "^[0-9]{4}-(0[1-9]|1[0-2])$",
+                                               "must be a month YYYY-MM (01..12, year 1970..9999)"};
+static const struct field b_sla_enforce[] = {
+    F_STR("host_id", 1, 64, .required = true, .pattern = &PAT_HOST_ID, .doc = "unknown hosts are allowed"),
+    F_STR("month", 1, 16, .required = true, .pattern = &PAT_MONTH),
+    F_STR("tier", 1, 16, .enums = sla_tiers, .doc = "the host's sla_tier when absent or null (else community)"),
+    F_FIXED("monthly_spend_cad", 6, 0, INT64_C(100000000) * 1000000,
+            .doc = "Σ cost of billing records on the host completed in the month when absent or null"),
+    F_END};
+static const struct field q_sla_downtimes[] = {
+    F_STR("host_id", 0, ANY_LENGTH),
+    F_TS("since", .doc = "downtimes still open or ended at or after since"),
+    F_BOOL("open_only", .dflt = 0),
+    F_END};
+static const struct field q_sla_violations[] = {F_TS("since", .doc = "epoch seconds (0 when absent)"), F_END};
+static const struct field q_sla_host[] = {
+    F_STR("month", 1, 16, .pattern = &PAT_MONTH, .doc = "the current month when absent"), F_END};
+
 /* Route constructors: method, path, handler, permission mark, then named fields. The marks are
  * written as api §2.3 writes them: P, A, S, U, O(what), H(what) — what: JOB, HOST, CUSTOMER,
  * PROVIDER (the gate checks the owner when the path names it; else the handler, from the body).
@@ -405,9 +512,31 @@ const struct route routes_table[] = {
     ROUTE("GET", "/agent/telemetry/{host_id}", h_agent_telemetry_get, S, .response = "Telemetry", .summary = "A host's latest telemetry"),
     ROUTE("GET", "/api/telemetry/all", h_telemetry_all, S, .response = "TelemetryAll", .summary = "Latest telemetry of every host"),
     ROUTE("POST", "/agent/mining-alert", h_mining_alert, H(HOST), .body_limit = KB(8), .body = b_mining, .response = "Ok", .summary = "Report a mining detection"),
+    ROUTE("POST", "/agent/benchmark", h_agent_benchmark, H(HOST), .body_limit = KB(16), .body = b_benchmark, .response = "Benchmark", .summary = "Report a measured benchmark (the server computes XCU)"),
+    ROUTE("POST", "/agent/verify", h_agent_verify, H(HOST), .body_limit = KB(32), .body = b_agent_verify, .response = "VerifyReport", .summary = "Submit a measured verification report"),
+    ROUTE("GET", "/compute-scores", h_compute_scores, S, .response = "ComputeScores", .summary = "Benchmarked compute scores of registered hosts"),
+    ROUTE("GET", "/compute-score/{host_id}", h_compute_score, S, .response = "ComputeScore", .summary = "A host's compute score (XCU)"),
+    ROUTE("POST", "/api/verify/{host_id}", h_verify_force, A, .response = "HostVerification", .summary = "Request re-verification now"),
+    ROUTE("GET", "/api/verify/{host_id}/status", h_verify_status, S, .response = "VerificationStatus", .summary = "A host's verification record"),
+    ROUTE("POST", "/api/verify/{host_id}/approve", h_verify_approve, A, .body_limit = KB(8), .query = q_notes, .body = b_notes, .response = "VerificationStatus", .summary = "Admin approval (verified)"),
+    ROUTE("POST", "/api/verify/{host_id}/reject", h_verify_reject, A, .body_limit = KB(8), .query = q_reason, .body = b_reason, .response = "VerificationStatus", .summary = "Admin rejection (deverified)"),
+    ROUTE("GET", "/api/verified-hosts", h_verified_hosts, S, .query = q_verified_hosts, .response = "VerifiedHosts", .summary = "Hosts with a verification record"),
+    ROUTE("GET", "/api/trust-tiers", h_trust_tiers, S, .response = "TrustTiers", .summary = "The four trust tiers and their requirements"),
+    ROUTE("GET", "/api/jurisdiction/hosts/{host_id}", h_juris_get, S, .response = "HostJurisdiction", .summary = "A host's attested jurisdiction and trust tier"),
+    ROUTE("PUT", "/api/jurisdiction/hosts/{host_id}", h_juris_put, A, .body_limit = KB(8), .body = b_jurisdiction, .response = "HostJurisdiction", .summary = "Attest a host's jurisdiction (admin only)"),
+    ROUTE("GET", "/api/jurisdiction/residency-trace/{job_id}", h_residency_trace, O(JOB), .response = "ResidencyTrace", .summary = "Where a job ran, with the attested facts"),
 
     ROUTE("GET", "/api/audit/verify-chain", h_event_chain_verify, A, .response = "ChainVerify", .summary = "Verify the event hash chain"),
     ROUTE("GET", "/api/audit/job/{job_id}", h_audit_job, O(JOB), .response = "AuditTrail", .summary = "A job's events"),
+    /* Transparency, legal requests, events and leases (api §7.3, §8.11). The events route is A in
+     * api.md with one exception (owners read the events of their jobs): O(JOB) with the job named
+     * by {entity_id}, checked by the handler; agents are refused by the gate. */
+    ROUTE("GET", "/api/transparency/report", h_transparency_report, P, .query = q_transparency, .response = "TransparencyReport", .summary = "Public transparency report: legal requests, disclosures, CLOUD Act note"),
+    ROUTE("POST", "/api/transparency/legal-request", h_legal_request, A, .body_limit = KB(16), .body = b_legal_request, .response = "LegalRequestId", .summary = "Record a legal request (event transparency.legal_request)"),
+    ROUTE("POST", "/api/transparency/legal-request/{request_id}/respond", h_legal_respond, A, .body_limit = KB(16), .body = b_legal_respond, .response = "LegalResponse", .summary = "Respond to a legal request, once (event transparency.legal_response)"),
+    ROUTE("GET", "/api/events/leases/{job_id}", h_events_lease, O(JOB), .response = "Lease", .summary = "A job's active lease"),
+    ROUTE("GET", "/api/events/{entity_type}/{entity_id}", h_events_entity, O(JOB), .query = q_events, .response = "EntityEvents", .summary = "One entity's events, oldest first (users: jobs they own)"),
+    ROUTE("GET", "/api/leases", h_leases_list, A, .query = q_leases, .response = "LeaseList", .summary = "Leases by status, newest grant first"),
     ROUTE("POST", "/api/test/clock", h_test_clock, A, .body_limit = KB(4), .body = b_test_clock, .response = "TestClock", .summary = "Advance the clock (test environment only)"),
     ROUTE("POST", "/api/test/sweep", h_test_sweep, A, .response = "Sweep", .summary = "Run the sweeper now (test environment only)"),
     /* Billing, marketplace and spot routes (api §7.2, §7.3, §8.3, §8.5, §8.6). */
@@ -495,6 +624,14 @@ const struct route routes_table[] = {
     ROUTE("GET", "/api/providers/{provider_id}/earnings", h_provider_earnings, O(PROVIDER), .response = "Earnings", .summary = "A provider's totals and newest payouts"),
     ROUTE("POST", "/api/providers/{provider_id}/payout", h_provider_payout, A, .body_limit = KB(64), .body = b_payout, .response = "PayoutResult", .summary = "Pay pending payouts (once, even when called twice at once)"),
     ROUTE("GET", "/api/billing/gst-threshold/{provider_id}", h_provider_gst_threshold, O(PROVIDER), .response = "GstThresholdProvider", .summary = "A provider's payouts against the GST/HST small-supplier threshold"),
+    /* SLA (api §8.12): /api/sla/{host_id} is matched after the static /api/sla/... routes (static
+     * segments score higher). */
+    ROUTE("POST", "/api/sla/enforce", h_sla_enforce, A, .body_limit = KB(4), .body = b_sla_enforce, .response = "SlaMonthly", .summary = "Enforce a host's SLA month: upsert its record and credit its customers once"),
+    ROUTE("GET", "/api/sla/hosts-summary", h_sla_hosts_summary, S, .response = "SlaHostsSummary", .summary = "Every registered host with its tier, 30-day uptime and violations"),
+    ROUTE("GET", "/api/sla/targets", h_sla_targets, S, .response = "SlaTargets", .summary = "The targets of the three SLA tiers"),
+    ROUTE("GET", "/api/sla/downtimes", h_sla_downtimes, A, .query = q_sla_downtimes, .response = "SlaDowntimes", .summary = "Downtime intervals, newest first"),
+    ROUTE("GET", "/api/sla/violations/{host_id}", h_sla_violations, S, .query = q_sla_violations, .response = "SlaViolations", .summary = "A host's telemetry violations (at most 100, newest first)"),
+    ROUTE("GET", "/api/sla/{host_id}", h_sla_host, S, .query = q_sla_host, .response = "SlaHost", .summary = "A host's SLA tier, 30-day uptime and monthly record"),
     ROUTE("POST", "/api/providers/webhook", h_stripe_webhook, P, .body_limit = KB(256), .response = "WebhookResult", .summary = "Stripe events, verified by their Stripe-Signature header"),
 };
 #undef P

@@ -474,7 +474,7 @@ int accounts_resolve(const char *cred, int64_t now, struct acct_principal *out)
     /* Read the version before the store: a write committed after this read moves it, so what
      * is cached below can only be older than the version it is filed under, never newer. */
     uint64_t version = store_creds_version(S());
-    if (cred_cache_get(hash, version, now, out)) {
+    if (cred_cache_get(hash, version, now, out, sizeof *out)) {
         if (key)
             lu_note(hash, now);
         return 0;
@@ -498,7 +498,7 @@ int accounts_resolve(const char *cred, int64_t now, struct acct_principal *out)
     if (rc == 0) {
         memcpy(out->cred_hash, hash, sizeof hash);
         scrub(&out->user);
-        cred_cache_put(hash, version, valid_until, out);
+        cred_cache_put(hash, version, valid_until, out, sizeof *out);
     } else {
         memset(out, 0, sizeof *out);
     }

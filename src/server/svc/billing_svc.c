@@ -471,6 +471,57 @@ static void host_snapshot(const char *host_id, struct host *h, bool *found)
         host_init(h);
 }
 
+/* A payout row of an owned host (§25.9): a settlement (positive) or a refund clawback (negative
+ * amounts). The owner's provider account, when it has one, takes the row and decides its GST/HST;
+ * otherwise provider_id stays '' until the owner registers one. */
+static int payout_row_write(const struct host *h, const struct bill_record *r, const char *kind, int64_t gross,
+                            int64_t platform_fee, int64_t provider_payout, int64_t tax_at, int64_t now)
+{
+    struct payout_row p = {0};
+    struct provider prov;
+    int prc = pstore_provider_by_user(g_app->store, h->owner, &prov);
+    if (prc < 0 && prc != XC_ENOTFOUND)
+        return prc;
+    bool has_prov = prc == 0;
+    prefixed_id("PAY-", p.payout_id, sizeof p.payout_id);
+    if (has_prov)
+        snprintf(p.provider_id, sizeof p.provider_id, "%s", prov.provider_id);
+    snprintf(p.host_owner, sizeof p.host_owner, "%s", h->owner);
+    snprintf(p.host_id, sizeof p.host_id, "%s", h->host_id);
+    snprintf(p.job_id, sizeof p.job_id, "%s", r->job_id);
+    snprintf(p.billing_id, sizeof p.billing_id, "%s", r->billing_id);
+    snprintf(p.kind, sizeof p.kind, "%s", kind);
+    p.gross = gross;
+    p.platform_fee = platform_fee;
+    p.provider_payout = provider_payout;
+    int rc = bsvc_payout_gst(provider_payout, has_prov ? &prov : NULL, h, tax_at, &p.gst_hst);
+    if (rc < 0)
+        return rc;
+    snprintf(p.status, sizeof p.status, "pending");
+    p.created_at = now;
+    bool ins;
+    return bstore_payout_insert(g_app->store, &p, &ins);
+}
+
+int bsvc_payout_clawback(const struct bill_record *r, int64_t amount, int64_t fee_refund, int64_t payout_clawback,
+                         int64_t now)
+{
+    struct host h;
+    int rc = store_host_get(g_app->store, r->host_id, &h);
+    if (rc == XC_ENOTFOUND) {
+        /* The host is gone: the row keeps what the record knows. */
+        host_init(&h);
+        snprintf(h.host_id, sizeof h.host_id, "%s", r->host_id);
+        rc = 0;
+    }
+    if (rc < 0)
+        return rc;
+    snprintf(h.owner, sizeof h.owner, "%s", r->host_owner); /* the owner when the job ran */
+    rc = payout_row_write(&h, r, "clawback", -amount, -fee_refund, -payout_clawback, r->completed_at, now);
+    host_free(&h);
+    return rc;
+}
+
 int bsvc_bill_attempt(const struct job *j, const struct bill_run *run, int64_t now, struct bill_record *out,
                       bool *created)
 {
@@ -552,35 +603,9 @@ int bsvc_bill_attempt(const struct job *j, const struct bill_run *run, int64_t n
         if ((rc = escrow_close(j, r.cost, "settled", now, &h_out)) < 0)
             goto out;
     }
-    if (hfound && h.owner[0] && r.cost > 0) {
-        struct payout_row p = {0};
-        struct provider prov;
-        /* The owner's provider account, when it has one, takes the row and decides its GST/HST. */
-        int prc = pstore_provider_by_user(g_app->store, h.owner, &prov);
-        if (prc < 0 && prc != XC_ENOTFOUND) {
-            rc = prc;
-            goto out;
-        }
-        bool has_prov = prc == 0;
-        prefixed_id("PAY-", p.payout_id, sizeof p.payout_id);
-        if (has_prov)
-            snprintf(p.provider_id, sizeof p.provider_id, "%s", prov.provider_id);
-        snprintf(p.host_owner, sizeof p.host_owner, "%s", h.owner);
-        snprintf(p.host_id, sizeof p.host_id, "%s", h.host_id);
-        snprintf(p.job_id, sizeof p.job_id, "%s", r.job_id);
-        snprintf(p.billing_id, sizeof p.billing_id, "%s", r.billing_id);
-        snprintf(p.kind, sizeof p.kind, "settle");
-        p.gross = r.cost;
-        p.platform_fee = r.platform_fee;
-        p.provider_payout = r.host_payout;
-        if ((rc = bsvc_payout_gst(r.host_payout, has_prov ? &prov : NULL, &h, r.completed_at, &p.gst_hst)) < 0)
-            goto out;
-        snprintf(p.status, sizeof p.status, "pending");
-        p.created_at = now;
-        bool ins;
-        if ((rc = bstore_payout_insert(g_app->store, &p, &ins)) < 0)
-            goto out;
-    }
+    if (hfound && h.owner[0] && r.cost > 0 &&
+        (rc = payout_row_write(&h, &r, "settle", r.cost, r.platform_fee, r.host_payout, r.completed_at, now)) < 0)
+        goto out;
     rc = tx_event("billing.settled", "billing", r.billing_id, "system",
                   json_pack("{s:s,s:i,s:I,s:I,s:I,s:s}", "job_id", r.job_id, "attempt", r.attempt, "cost_ucad",
                             (json_int_t)r.cost, "metered_ucad", (json_int_t)r.metered_cost, "duration_us",

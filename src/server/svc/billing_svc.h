@@ -98,6 +98,9 @@ int bsvc_payout_gst(int64_t provider_payout, const struct provider *p, const str
                     int64_t *out);
 
 /* BillingRecord JSON (api §6.3). New reference. */
+/* The negative payout row of a refund (§25.9 clawback), owned like the settlement's. */
+int bsvc_payout_clawback(const struct bill_record *r, int64_t amount, int64_t fee_refund, int64_t payout_clawback,
+                         int64_t now);
 json_t *bsvc_record_view(const struct bill_record *r);
 json_t *bsvc_wallet_view(const struct wallet *w);
 json_t *bsvc_wallet_tx_view(const struct wallet_tx *t);

@@ -3,17 +3,22 @@
 
 #include <openssl/crypto.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "common/xalloc.h"
 
 #define SLOTS 4096 /* a power of two */
 #define STRIPES 64
+#define HASH_LEN 65 /* SHA-256 hex + NUL */
 
 struct slot {
     bool used;
-    char hash[ACCT_HASH_LEN];
+    char hash[HASH_LEN];
     uint64_t version;
     int64_t valid_until;
-    struct acct_principal p;
+    void *value; /* n bytes, owned */
+    size_t n;
 };
 
 static struct slot slots[SLOTS];
@@ -35,7 +40,7 @@ static size_t slot_of(const char *hash)
     return v & (SLOTS - 1);
 }
 
-bool cred_cache_get(const char *hash, uint64_t version, int64_t now, struct acct_principal *out)
+bool cred_cache_get(const char *hash, uint64_t version, int64_t now, void *out, size_t n)
 {
     pthread_once(&locks_once, locks_init);
     size_t i = slot_of(hash);
@@ -43,26 +48,31 @@ bool cred_cache_get(const char *hash, uint64_t version, int64_t now, struct acct
     bool hit = false;
     pthread_mutex_lock(mu);
     struct slot *e = &slots[i];
-    if (e->used && e->version == version && now < e->valid_until &&
-        CRYPTO_memcmp(e->hash, hash, ACCT_HASH_LEN) == 0) {
-        *out = e->p;
+    if (e->used && e->version == version && now < e->valid_until && e->n == n &&
+        CRYPTO_memcmp(e->hash, hash, HASH_LEN) == 0) {
+        memcpy(out, e->value, n);
         hit = true;
     }
     pthread_mutex_unlock(mu);
     return hit;
 }
 
-void cred_cache_put(const char *hash, uint64_t version, int64_t valid_until, const struct acct_principal *p)
+void cred_cache_put(const char *hash, uint64_t version, int64_t valid_until, const void *value, size_t n)
 {
     pthread_once(&locks_once, locks_init);
     size_t i = slot_of(hash);
     pthread_mutex_t *mu = &locks[i % STRIPES];
     pthread_mutex_lock(mu);
     struct slot *e = &slots[i];
+    if (e->n != n) {
+        free(e->value);
+        e->value = xmalloc(n);
+        e->n = n;
+    }
     e->used = true;
-    memcpy(e->hash, hash, ACCT_HASH_LEN);
+    memcpy(e->hash, hash, HASH_LEN);
     e->version = version;
     e->valid_until = valid_until;
-    e->p = *p;
+    memcpy(e->value, value, n);
     pthread_mutex_unlock(mu);
 }

@@ -21,9 +21,12 @@
 #include "server/svc/billing_hooks.h"
 #include "server/svc/billing_svc.h"
 #include "server/svc/reputation.h"
+#include "server/svc/sla_svc.h"
 #include "server/http/metrics.h"
 #include "server/http/sse.h"
 #include "server/svc/tx.h"
+#include "server/svc/jurisdiction.h"
+#include "server/svc/verification.h"
 
 #include "common/units.h" /* SEC */
 #define AVOID_WINDOW_US (600 * SEC)
@@ -102,7 +105,11 @@ static int grant_lease(struct job *j, int64_t now)
     return 0;
 }
 
-static int end_lease(struct job *j, bool expired)
+/* Ends the job's active lease (if any) with the attempt. A release is silent (the terminal
+ * transition's own event records it, domain §23.3); an expiry that nobody recorded yet (a lost
+ * host: the sweep and a late renew expire the lease themselves first) appends job.lease.expired
+ * and queues the SSE lease_expired, as the lease sweep does (§9.1). */
+static int end_lease(struct job *j, bool expired, const char *actor, const char *reason)
 {
     struct lease l;
     int rc = store_lease_active(g_app->store, j->job_id, &l);
@@ -111,7 +118,13 @@ static int end_lease(struct job *j, bool expired)
     if (rc < 0)
         return rc;
     l.status = expired ? LEASE_EXPIRED : LEASE_RELEASED;
-    return store_lease_put(g_app->store, &l);
+    if ((rc = store_lease_put(g_app->store, &l)) < 0 || !expired)
+        return rc;
+    json_t *data = json_pack("{s:s,s:s}", "lease_id", l.lease_id, "host_id", l.host_id);
+    if (reason)
+        json_object_set_new(data, "reason", json_string(reason));
+    tx_sse("lease_expired", json_pack("{s:s,s:s,s:s}", "job_id", j->job_id, "host_id", l.host_id, "lease_id", l.lease_id));
+    return tx_event("job.lease.expired", "job", j->job_id, actor, data);
 }
 
 static void report_add(json_t *report, const char *key, json_t *item)
@@ -163,7 +176,7 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
                             json_pack("{s:s,s:s}", "reason", jobstate_stop_name(stop), "instead_of", cause));
 
     if (jobstate_is_active(from) && !jobstate_is_active(to)) {
-        if ((rc = engine_release_reservation(j)) < 0 || (rc = end_lease(j, o->lease_expired)) < 0)
+        if ((rc = engine_release_reservation(j)) < 0 || (rc = end_lease(j, o->lease_expired, actor, o->reason)) < 0)
             goto out;
         j->has_stop_request = false;
         j->stop_requested_at = 0;
@@ -186,6 +199,8 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
         if ((rc = host_adjust_reserved(j->host_id, j->vram_mgb)) < 0)
             goto out;
         tx_sse("job_assigned", json_pack("{s:s,s:s}", "job_id", j->job_id, "host_id", j->host_id));
+        if (o->runtime)
+            json_object_set_new(data, "runtime", json_string(o->runtime));
         break;
     case JOB_LEASED:
         if ((rc = grant_lease(j, now)) < 0)
@@ -226,8 +241,12 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
         struct jobstate_failure f = jobstate_classify(o->has_exit_code, o->exit_code, j->failure_reason);
         snprintf(j->failure_class, sizeof j->failure_class, "%s", jobstate_failure_class_name(f.cls));
         j->completed_at = now;
-        if (f.fault == JOB_FAULT_HOST && host_before[0])
+        if (f.fault == JOB_FAULT_HOST && host_before[0]) {
             avoid_add(j, host_before, now);
+            /* The failure threshold (domain §18.5) counts host-fault failures. */
+            if ((rc = verif_host_failure(host_before, j->job_id, j->failure_reason, now)) < 0)
+                goto out;
+        }
         if ((rc = reputation_on_job_failed(host_before, j->owner, j->job_id, j->attempt, f.cls, now)) < 0)
             goto out;
         json_object_set_new(data, "failure_class", json_string(j->failure_class));
@@ -351,6 +370,7 @@ static const char **avoid_list(const char *avoid_json, int64_t now, json_t **hol
 }
 
 struct pass {
+    struct juris_index jx; /* attested jurisdictions, for the trust masks and reasons */
     struct host *hosts;
     size_t nh;
     struct job_brief *jobs;
@@ -386,6 +406,30 @@ static void pass_free(struct pass *p)
     free(p->sh);
     free(p->jobs);
     free(p->hosts);
+    juris_index_free(&p->jx);
+}
+
+/* A job above community that no host's trust meets waits with the exact §20.3 reason of the first
+ * host (in host order) that is otherwise able to take it; the counts reason stays otherwise. */
+static void trust_reason(struct pass *p, size_t i, bool canada_only)
+{
+    const struct sched_job *sj = &p->sj[i];
+    uint32_t bit = 1u << sj->trust_tier;
+    const struct host *first = NULL;
+    for (size_t k = 0; k < p->nh; k++) {
+        const struct sched_host *sh = &p->sh[k];
+        if (sh->trust_ok_mask & bit)
+            return; /* some host meets the tier: capacity, not trust, holds the job */
+        if (!first && sh->admitted && sh->active && sh->gpu_count >= sj->num_gpus && sh->total_mgb >= sj->vram_mgb)
+            first = &p->hosts[k];
+    }
+    if (!first)
+        return;
+    struct trust_verdict v = juris_verdict(&p->jx, first, (enum jobstate_trust)sj->trust_tier, canada_only);
+    if (v.ok)
+        return;
+    free(p->reasons[i]);
+    p->reasons[i] = xstrdup(v.reason);
 }
 
 /* Loads active hosts and the head of the queue and runs the allocator. */
@@ -397,9 +441,14 @@ static int pass_plan(struct pass *p, bool canada, int64_t now)
         return rc;
     if (p->nj == 0)
         return 0;
+    if ((rc = juris_index_load(&p->jx)) < 0)
+        return rc;
+    bool canada_only = canada || atomic_load(&g_app->canada_only);
     p->sh = xcalloc(p->nh + 1, sizeof *p->sh);
-    for (size_t i = 0; i < p->nh; i++)
+    for (size_t i = 0; i < p->nh; i++) {
         engine_sched_host(&p->sh[i], &p->hosts[i]);
+        p->sh[i].trust_ok_mask = juris_ok_mask(&p->jx, &p->hosts[i], canada_only);
+    }
     p->sj = xcalloc(p->nj, sizeof *p->sj);
     p->avoid_holders = xcalloc(p->nj, sizeof *p->avoid_holders);
     p->avoids = xcalloc(p->nj, sizeof *p->avoids);
@@ -419,7 +468,7 @@ static int pass_plan(struct pass *p, bool canada, int64_t now)
         p->avoids[i] = avoid_list(b->avoid_hosts, now, &p->avoid_holders[i], &p->sj[i].navoid);
         p->sj[i].avoid = p->avoids[i];
     }
-    struct sched_opts opts = {.canada_only = canada || atomic_load(&g_app->canada_only),
+    struct sched_opts opts = {.canada_only = canada_only,
                               .max_jobs = p->nj,
                               .reserve_after_us = g_app->cfg.backfill_reserve_after_sec * SEC,
                               .now_us = now};
@@ -429,6 +478,9 @@ static int pass_plan(struct pass *p, bool canada, int64_t now)
         return rc;
     p->order = xcalloc(p->nj, sizeof *p->order);
     sched_sort(p->sj, p->nj, p->order);
+    for (size_t i = 0; i < p->nj; i++)
+        if (p->placement[i] < 0 && p->sj[i].trust_tier > JOB_TRUST_COMMUNITY)
+            trust_reason(p, i, canada_only);
     return 0;
 }
 
@@ -485,6 +537,11 @@ static int pass_assign(struct pass *p, size_t i, bool canada, int64_t now, json_
     const struct sched_host *sh = &p->sh[p->placement[i]];
     /* The rate captured now is what the attempt is billed at: spot jobs pay the spot price. */
     struct trans_opts o = {.host_id = h.host_id, .rate_ucad = p->sj[i].spot ? sh->spot_price_ucad : sh->rate_ucad};
+    /* Isolation preference (domain §20.1): tiers above community run sandboxed where offered. */
+    enum admit_runtime rec = sh->sandboxed && strcmp(h.recommended_runtime, "kata") == 0 ? ADMIT_RT_KATA
+                             : sh->sandboxed                                             ? ADMIT_RT_RUNSC
+                                                                                         : ADMIT_RT_RUNC;
+    o.runtime = admit_runtime_name(trust_runtime_for((enum jobstate_trust)p->sj[i].trust_tier, rec));
     if ((rc = engine_transition(&j, JOB_ASSIGNED, "scheduler", &o)) < 0)
         goto out;
     json_t *a = json_pack("{s:s,s:s,s:s}", "job", j.name, "job_id", j.job_id, "host", h.host_id);
@@ -589,13 +646,13 @@ static int sweep_dead_hosts(int64_t now, json_t *report)
     int rc = store_host_list(g_app->store, false, &hosts, &n);
     if (rc < 0)
         return rc;
-    int64_t limit = g_app->cfg.host_dead_after_sec * SEC;
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct host *h = &hosts[i];
-        if (h->status == HOST_DEAD || now - h->last_seen <= limit)
+        /* The timeout is min(XCELSIOR_HOST_DEAD_AFTER_SEC, the host's SLA tier grace) (D§26.1). */
+        if (h->status == HOST_DEAD || now - h->last_seen <= slasvc_heartbeat_timeout_us(h))
             continue;
         h->status = HOST_DEAD;
-        if ((rc = store_host_put(g_app->store, h)) < 0)
+        if ((rc = store_host_put(g_app->store, h)) < 0 || (rc = slasvc_host_dead(h)) < 0)
             break;
         rc = tx_event("host.dead", "host", h->host_id, "scheduler",
                       json_pack("{s:I}", "last_seen_us", (json_int_t)h->last_seen));

@@ -19,6 +19,7 @@ struct trans_opts {
     bool lease_expired;       /* the lease ends as 'expired' rather than 'released' */
     json_t *report;           /* optional: {"requeued":[], "failed":[]} collects retry outcomes */
     bool no_retry;            /* → failed: skip the automatic retry decision (manual requeue follows) */
+    const char *runtime;      /* → assigned: the runtime chosen for the job's trust tier (audit data) */
 };
 
 /* Applies from → to on j (already checked legal) with every side effect, stores j and appends

@@ -11,6 +11,7 @@
 #include "server/svc/billing_svc.h"
 #include "server/svc/engine.h"
 #include "server/svc/tx.h"
+#include "server/svc/verification.h"
 
 static pthread_t thread;
 static bool started;
@@ -23,6 +24,8 @@ static bool kicked; /* new work or freed capacity since the last queue pass (und
  * sessions, reset tokens, device codes and old login failures are purged less often. */
 #define KEY_FLUSH_US (5 * 1000000LL)
 #define ACCOUNTS_SWEEP_US (60 * 1000000LL)
+/* Verified hosts whose next check is due are marked every 10 min (domain §18.4). */
+#define VERIFY_SWEEP_US (600 * 1000000LL)
 
 void loops_kick(void)
 {
@@ -37,6 +40,7 @@ static void *run(void *arg)
     (void)arg;
     int64_t next_sweep = 0, next_queue = 0, next_spot = 0, next_kick_ok = 0;
     int64_t next_key_flush = clock_mono_us() + KEY_FLUSH_US, next_acct_sweep = clock_mono_us() + ACCOUNTS_SWEEP_US;
+    int64_t next_verify = clock_mono_us() + VERIFY_SWEEP_US;
     bool kick = false;
     /* Spot repricing + preemption: off in test unless its interval was set (domain §1.3). */
     const struct billing_config *bc = billing_cfg();
@@ -85,6 +89,11 @@ static void *run(void *arg)
         if (now >= next_key_flush) {
             (void)accounts_key_flush(NULL); /* logs its own failure; last_used is advisory */
             next_key_flush = now + KEY_FLUSH_US;
+        }
+        if (now >= next_verify) { /* re-verification schedule (domain §18.4) */
+            if (verif_sweep(app_now()) < 0)
+                log_warn("verification sweep failed; retrying next interval");
+            next_verify = now + VERIFY_SWEEP_US;
         }
         if (now >= next_acct_sweep) {
             if (accounts_sweep(app_now()) < 0)

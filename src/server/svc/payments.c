@@ -2,14 +2,19 @@
 #include "server/svc/payments.h"
 
 #include <jansson.h>
+#include <ctype.h>
+#include <openssl/sha.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/errors.h"
+#include "common/hex.h"
 #include "common/ids.h"
 #include "common/jsonx.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "core/money.h"
 #include "core/stripe_sig.h"
 #include "server/app.h"
@@ -21,7 +26,30 @@
 #define WEBHOOK_MAX_DEPTH 32
 #define MAX_CREDIT_CENTS (INT64_C(100000) * 100) /* one payment credits at most 100 000 CAD */
 
-int payments_topup(const char *customer_id, int64_t amount, struct topup_out *out, struct svc_err *e)
+/* A client's Idempotency-Key becomes the customer's own key at Stripe: SHA-256 of the customer
+ * id and the client's key, so that two customers' keys never meet. */
+static void topup_key(const char *customer_id, const char *client_key, char out[65])
+{
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    char *msg = xasprintf("topup\n%s\n%s", customer_id, client_key);
+    SHA256((const unsigned char *)msg, strlen(msg), d);
+    free(msg);
+    hex_encode(d, sizeof d, out);
+}
+
+bool payments_client_key_valid(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)k[i]) && k[i] != '-' && k[i] != '_')
+            return false;
+    return true;
+}
+
+int payments_topup(const char *customer_id, int64_t amount, const char *client_key, struct topup_out *out,
+                   struct svc_err *e)
 {
     memset(out, 0, sizeof *out);
     if (!stripe_enabled())
@@ -30,8 +58,11 @@ int payments_topup(const char *customer_id, int64_t amount, struct topup_out *ou
         return svc_fail(e, 400, "amount_cad must be greater than 0 and at most 10000");
     if (amount % MONEY_UCAD_PER_CENT != 0)
         return svc_fail(e, 400, "amount_cad must be a whole number of cents");
-    char key[37];
-    ids_uuid4(key); /* each top-up is a new intent; a retry of the same request may make another */
+    char key[65];
+    if (client_key)
+        topup_key(customer_id, client_key, key); /* a retry of the same request gets the same intent */
+    else
+        ids_uuid4(key); /* no key from the client: each call is a new intent */
     return stripe_payment_intent(amount / MONEY_UCAD_PER_CENT, customer_id, key, out->payment_intent_id,
                                  sizeof out->payment_intent_id, out->client_secret, sizeof out->client_secret, e);
 }

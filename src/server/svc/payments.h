@@ -22,7 +22,12 @@ struct topup_out {
  * customer. Nothing is written here: the wallet moves when the webhook says the intent
  * succeeded. 503 `Payments are not configured: ask the operator for a deposit` without Stripe,
  * 400 for an amount that is not whole cents, 502 when Stripe refuses. */
-int payments_topup(const char *customer_id, int64_t amount, struct topup_out *out, struct svc_err *e);
+/* client_key (NULL: none) is the caller's Idempotency-Key: the same key for the same customer
+ * gets the same PaymentIntent back from Stripe. */
+int payments_topup(const char *customer_id, int64_t amount, const char *client_key, struct topup_out *out,
+                   struct svc_err *e);
+/* An Idempotency-Key a client may send: 1..64 of [A-Za-z0-9_-]. */
+bool payments_client_key_valid(const char *key);
 
 struct webhook_out {
     bool enabled;          /* false: no webhook secret, nothing was looked at */

@@ -248,17 +248,14 @@ int providers_earnings(const char *provider_id, int limit, struct provider_earni
     return rc;
 }
 
-int providers_gst_threshold(const char *provider_id, int64_t now, int64_t *total, bool *exceeded)
+int providers_gst_threshold(const char *provider_id, int64_t now, tax_threshold *out)
 {
-    int64_t month = bsvc_month_start(now);
-    time_t t = (time_t)(month / 1000000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    /* The start of the quarter three quarters before the current one. */
-    int64_t since = bsvc_month_add(month, -(tm.tm_mon % 3) - 9);
-    int rc = pstore_payouts_since(S(), provider_id, since, total);
-    *exceeded = rc == 0 && *total > PROVIDERS_GST_THRESHOLD_UCAD;
-    return rc;
+    int64_t bounds[TAX_THRESHOLD_QUARTERS + 1], sums[TAX_THRESHOLD_QUARTERS];
+    tax_threshold_window(now, bounds);
+    int rc = pstore_payouts_by_quarter(S(), provider_id, bounds, TAX_THRESHOLD_QUARTERS, sums);
+    if (rc < 0)
+        return rc;
+    return tax_threshold_assess(sums, TAX_THRESHOLD_PROVIDER, out) == MONEY_OK ? 0 : XC_EINVAL;
 }
 
 /* ---- payouts ---- */
@@ -345,6 +342,59 @@ static int settle_transfer(const struct provider *p, const struct payout_transfe
     return rc;
 }
 
+/* Asks Stripe for a claimed transfer (no lock held), then marks its rows paid, or gives them back
+ * when Stripe refuses (-1 with e holding the refusal). The Idempotency-Key is the claim's: asking
+ * again for the same claim can never move money twice. */
+static int transfer_complete(const struct provider *p, const struct payout_transfer *t, const char *actor,
+                             int64_t now, struct payout_result *out, struct svc_err *e)
+{
+    char group[48], tr_id[128];
+    snprintf(group, sizeof group, "xc-%s", t->transfer_id);
+    int src = stripe_transfer(t->amount / MONEY_UCAD_PER_CENT, p->stripe_account_id, group, p->provider_id,
+                              t->payouts, t->idempotency_key, tr_id, sizeof tr_id, e);
+    int rc = tx_begin();
+    if (rc < 0)
+        return rc;
+    if (src < 0) {
+        rc = pstore_payouts_unclaim(S(), t->transfer_id);
+        if (rc == 0)
+            rc = pstore_transfer_delete(S(), t->transfer_id);
+        if ((rc = finish(rc)) == 0)
+            rc = -1;
+        return rc;
+    }
+    snprintf(out->reference, sizeof out->reference, "%s", tr_id);
+    return finish(settle_transfer(p, t, out->reference, actor, now, &out->paid));
+}
+
+int providers_resume_transfers(int64_t now)
+{
+    struct payout_transfer *ts = NULL;
+    size_t n = 0;
+    int rc = pstore_transfers_processing(S(), &ts, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct provider p;
+        struct payout_result res = {0};
+        struct svc_err e = {0};
+        if (!stripe_enabled()) {
+            log_warn("payouts: transfer %s of %s was in flight when the server stopped; it resumes once "
+                     "XCELSIOR_STRIPE_SECRET_KEY is set again", ts[i].transfer_id, ts[i].provider_id);
+            continue;
+        }
+        if ((rc = pstore_provider_get(S(), ts[i].provider_id, &p)) < 0)
+            break;
+        int r = transfer_complete(&p, &ts[i], "system", now, &res, &e);
+        if (r < 0 && r != -1) {
+            rc = r;
+            break;
+        }
+        log_info("payouts: resumed transfer %s of %s: %s", ts[i].transfer_id, ts[i].provider_id,
+                 r == 0 ? res.reference : "refused by Stripe, rows pending again");
+    }
+    free(ts);
+    return rc;
+}
+
 int providers_payout(const char *provider_id, const char *const *ids, size_t nids, const char *reference,
                      const char *actor, int64_t now, struct payout_result *out, struct svc_err *e)
 {
@@ -405,23 +455,7 @@ int providers_payout(const char *provider_id, const char *const *ids, size_t nid
     if ((rc = tx_commit()) < 0)
         goto out;
 
-    /* The transfer itself, with no lock held; then mark (or give the rows back). */
-    char group[48], tr_id[128];
-    snprintf(group, sizeof group, "xc-%s", t.transfer_id);
-    int src = stripe_transfer(t.amount / MONEY_UCAD_PER_CENT, p.stripe_account_id, group, provider_id, t.payouts,
-                              t.idempotency_key, tr_id, sizeof tr_id, e);
-    if ((rc = tx_begin()) < 0)
-        goto out;
-    if (src < 0) {
-        rc = pstore_payouts_unclaim(S(), t.transfer_id);
-        if (rc == 0)
-            rc = pstore_transfer_delete(S(), t.transfer_id);
-        if ((rc = finish(rc)) == 0)
-            rc = -1; /* e holds Stripe's refusal */
-        goto out;
-    }
-    snprintf(out->reference, sizeof out->reference, "%s", tr_id);
-    if ((rc = finish(settle_transfer(&p, &t, out->reference, actor, now, &out->paid))) == 0)
+    if ((rc = transfer_complete(&p, &t, actor, now, out, e)) == 0)
         out->total = t.amount;
     goto out;
 fail:

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/tax.h"
 #include "server/svc/svc_err.h"
 #include "store/providers_store.h"
 
@@ -45,8 +46,10 @@ int providers_earnings(const char *provider_id, int limit, struct provider_earni
 
 /* The provider's side of the GST/HST small-supplier threshold (domain §25.13): Σ payouts over the
  * last four UTC calendar quarters (the current one included) against 30 000 CAD. */
-#define PROVIDERS_GST_THRESHOLD_UCAD (INT64_C(30000) * 1000000)
-int providers_gst_threshold(const char *provider_id, int64_t now, int64_t *total, bool *exceeded);
+/* At startup (nothing can be in flight yet): finishes every transfer a previous process claimed
+ * but never completed, asking Stripe again under the claim's own Idempotency-Key. */
+int providers_resume_transfers(int64_t now);
+int providers_gst_threshold(const char *provider_id, int64_t now, tax_threshold *out);
 
 struct payout_result {
     int paid;            /* rows marked paid */
