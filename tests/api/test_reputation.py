@@ -5,6 +5,7 @@ test clock, the leaderboard order and the marketplace's filter and sort by the l
 
 Reads never write: the tests count and fingerprint the reputation tables of the server's SQLite
 file around reads (after clock advances too)."""
+import datetime
 import sqlite3
 import uuid
 
@@ -340,3 +341,27 @@ def test_marketplace_filters_and_sorts_by_live_reputation(api):
     browse = {x["host_id"]: x for x in api.get("/marketplace").json()["listings"]}
     assert browse["m1"]["reputation_score"] == 200.0 and browse["m1"]["reputation_tier"] == "bronze"
     assert_envelope(api.get("/marketplace/search?min_reputation=abc"), 422, "validation_error")
+
+
+# ---- SLA: downtime lowers reliability, an enforced breach penalises once --------------------------
+
+def test_downtime_lowers_reliability_and_an_sla_breach_penalises_once(api):
+    now = datetime.datetime.fromtimestamp(api.clock(0)["now"], datetime.timezone.utc)
+    y, m = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
+    api.clock(int((datetime.datetime(y, m, 2, tzinfo=datetime.timezone.utc) - now).total_seconds()) + 1)
+    month = f"{y:04d}-{m:02d}"
+    api.host_up("h1", sla_tier="sovereign")
+    api.clock(3 * 3600)
+    api.sweep()  # heartbeats missed: a downtime opens
+    api.reg("h1")  # and the next heartbeat closes it (3 h down)
+    complete_one(api, "h1")
+    s = rep(api, "h1")
+    assert s["reliability_score"] == 0.9983  # 0.40 × (1 − 3 h / 30 d) + 0.35 + 0.25
+    assert s["final_score"] == 10.0 and s["penalty_points"] == 0.0
+    for _ in range(2):
+        r = api.post("/api/sla/enforce", {"host_id": "h1", "month": month, "monthly_spend_cad": 100})
+        assert r.status_code == 200 and r.json()["credit_pct"] > 0, r.text
+    s = rep(api, "h1")
+    assert s["penalty_points"] == -75.0
+    ev = [e for e in history(api, "h1") if e["event_type"] == "penalty_sla_breach"]
+    assert len(ev) == 1 and ev[0]["points_delta"] == -75.0 and ev[0]["metadata"] == {"month": month}

@@ -10,13 +10,19 @@
 #include <string.h>
 
 #include "common/errors.h"
+#include "common/jsonx.h"
 #include "common/units.h"
 #include "common/xalloc.h"
+#include "core/sla.h"
+#include "core/verify.h"
 #include "server/app.h"
 #include "server/svc/tx.h"
+#include "store/sla_store.h"
+#include "store/trust_store.h"
 
 #define S() (g_app->store)
 #define WINDOW_90D (INT64_C(90) * 86400 * SEC)
+#define WINDOW_30D (INT64_C(30) * 86400 * SEC)
 #define DAY (INT64_C(86400) * SEC)
 
 /* What one fact does to the entity's row. */
@@ -152,16 +158,67 @@ int reputation_grant(enum rep_entity_type type, const char *entity_id, enum rep_
 
 /* ---- reads ---- */
 
-/* Host reliability (§19.5) at now: s from the last 90 days of completions and host faults.
- * u (30-day uptime, §26.3) and n (the latest verification's network_quality, §18) count as 1.0
- * until the SLA and verification records are kept (rep_reliability_e4 takes them as given). */
+/* u of §19.5: the host's uptime over the last 30 days from its stored downtimes (§26.3), in ppm,
+ * computed by core/sla exactly as the SLA routes compute it. */
+static int host_uptime_ppm(const char *host_id, int64_t now, int64_t *out)
+{
+    struct sla_downtime_filter f = {.host_id = host_id, .since = now - WINDOW_30D};
+    struct sla_downtime_row *rows = NULL;
+    size_t n = 0;
+    *out = 1000000;
+    int rc = slastore_downtime_list(S(), &f, &rows, &n);
+    if (rc < 0)
+        return rc;
+    struct sla_downtime *d = n ? xcalloc(n, sizeof *d) : NULL;
+    for (size_t i = 0; i < n; i++)
+        d[i] = (struct sla_downtime){.start_us = rows[i].start_ts, .end_us = rows[i].end_ts, .open = rows[i].end_ts == 0};
+    *out = sla_uptime(d, n, now - WINDOW_30D, now, now).uptime_pct_e4;
+    free(d);
+    free(rows);
+    return 0;
+}
+
+/* n of §19.5: whether the host's latest verification passed network_quality (never verified:
+ * REP_NET_NEVER). */
+static int host_network(const char *host_id, enum rep_network *out)
+{
+    struct host_verif v;
+    *out = REP_NET_NEVER;
+    int rc = tstore_verif_get(S(), host_id, &v);
+    if (rc == XC_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        return rc;
+    json_t *checks = jx_parse_or(v.checks, json_array()), *c;
+    const char *want = verify_check_name(VERIFY_CHECK_NETWORK_QUALITY);
+    size_t i;
+    json_array_foreach(checks, i, c)
+    {
+        const char *name = json_string_value(json_object_get(c, "check_name"));
+        if (name && strcmp(name, want) == 0)
+            *out = json_is_true(json_object_get(c, "passed")) ? REP_NET_PASSED : REP_NET_FAILED;
+    }
+    json_decref(checks);
+    host_verif_free(&v);
+    return 0;
+}
+
+/* Host reliability (§19.5) at now: u from the 30-day downtimes, s from the last 90 days of
+ * completions and host faults (counted already by a list read), n from the latest verification.
+ * Computed at read time from stored facts; nothing is written back. */
 static int host_reliability(const char *host_id, int64_t now, int64_t completed, int64_t failed, bool counted,
                             int64_t *out)
 {
+    int64_t u = 1000000;
+    enum rep_network net = REP_NET_NEVER;
     int rc = 0;
     if (!counted)
         rc = rstore_window(S(), REP_ENTITY_HOST, host_id, now - WINDOW_90D, &completed, &failed);
-    *out = rep_reliability_e4(1000000, completed, failed, REP_NET_NEVER);
+    if (rc == 0)
+        rc = host_uptime_ppm(host_id, now, &u);
+    if (rc == 0)
+        rc = host_network(host_id, &net);
+    *out = rep_reliability_e4(u, completed, failed, net);
     return rc;
 }
 
