@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import Api, assert_envelope, start
+from conftest import GOOD, Api, assert_envelope, start
 from provider_world import World
 
 TIERS = {"new_user", "bronze", "silver", "gold", "platinum", "diamond"}
@@ -365,3 +365,19 @@ def test_downtime_lowers_reliability_and_an_sla_breach_penalises_once(api):
     assert s["penalty_points"] == -75.0
     ev = [e for e in history(api, "h1") if e["event_type"] == "penalty_sla_breach"]
     assert len(ev) == 1 and ev[0]["points_delta"] == -75.0 and ev[0]["metadata"] == {"month": month}
+
+
+def test_a_failed_network_check_lowers_reliability(api):
+    api.host_up("h1")
+    complete_one(api, "h1")
+    report = {"gpu_model": "RTX 4090", "total_vram_gb": 24, "serial": "GPU-SN-1", "cuda_version": "12.4",
+              "driver_version": "550.54", "compute_capability": "8.9", "pcie_bandwidth_gbps": 15.0,
+              "gpu_temp_celsius": 65, "packet_loss_pct": 0.1, "jitter_ms": 5, "latency_ms": 12,
+              "throughput_mbps": 500, "versions": GOOD}
+    r = api.post("/agent/verify", {"host_id": "h1", "report": report})
+    assert r.status_code == 200 and r.json()["state"] == "verified", r.text
+    assert rep(api, "h1")["reliability_score"] == 1.0  # passed: n = 1.0
+    api.clock(1801)
+    r = api.post("/agent/verify", {"host_id": "h1", "report": dict(report, packet_loss_pct=5.0)})
+    assert r.status_code == 200 and r.json()["state"] == "deverified", r.text
+    assert rep(api, "h1")["reliability_score"] == 0.875  # 0.40 + 0.35 + 0.25 × 0.5
