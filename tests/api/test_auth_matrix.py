@@ -107,6 +107,10 @@ SPEC_MARKS = {
     ("GET", "/api/providers/{provider_id}/earnings"): "O(PROVIDER)",
     ("POST", "/api/providers/{provider_id}/payout"): "A", ("POST", "/api/providers/webhook"): "P",
     ("GET", "/api/billing/gst-threshold/{provider_id}"): "O(PROVIDER)",
+    # §8.9, §7.3 (reputation)
+    ("GET", "/api/reputation/leaderboard"): "S", ("POST", "/api/reputation/verify"): "A",
+    ("GET", "/api/reputation/{entity_id}"): "S", ("GET", "/api/reputation/{entity_id}/history"): "S",
+    ("GET", "/api/reputation/{entity_id}/breakdown"): "S", ("POST", "/api/reputation/{entity_id}/penalty"): "A",
     # §8.11 (transparency, events, leases). The events route is "A (owners may read job entities
     # they own)": O(JOB) with the job named by {entity_id}, checked by the handler (below, the
     # matrix addresses job JA through it, so it is checked like a job path).

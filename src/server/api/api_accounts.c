@@ -16,6 +16,7 @@
 #include "server/api/handlers_accounts.h"
 #include "server/api/views.h"
 #include "server/api/views_accounts.h"
+#include "server/api/views_reputation.h"
 #include "server/app.h"
 #include "server/http/auth.h"
 #include "server/http/validate.h"
@@ -241,6 +242,16 @@ static json_t *export_invoices(const char *customer_id, const struct bill_record
     return out;
 }
 
+/* The user's reputation (its customer id's user entity): ReputationScore, or {} when it never had
+ * a scoring event (reading never creates one). */
+static json_t *export_reputation(const char *customer_id)
+{
+    struct rep_view v;
+    if (!customer_id || !*customer_id || reputation_get(REP_ENTITY_USER, customer_id, app_now(), &v) < 0 || !v.stored)
+        return json_object();
+    return view_rep_score(&v);
+}
+
 void h_auth_data_export(struct req *r)
 {
     struct acct_principal p;
@@ -277,7 +288,7 @@ void h_auth_data_export(struct req *r)
         json_array_append_new(ak, view_api_key(&keys[i]));
     json_t *exp = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:I}", "exported_at", jx_ts(app_now()),
                             "profile", view_user(&p.user), "jobs", aj, "billing_records", ar, "billing_transactions",
-                            at, "invoices", export_invoices(cust, recs, nr), "reputation", json_object(), "consents",
+                            at, "invoices", export_invoices(cust, recs, nr), "reputation", export_reputation(cust), "consents",
                             json_array(), "api_keys", ak, "total_jobs", (json_int_t)total_jobs, "total_transactions",
                             (json_int_t)nt);
     reply_ok(r, 200, json_pack("{s:o}", "data_export", exp));

@@ -19,6 +19,7 @@
 #include "server/svc/sla_svc.h"
 #include "server/api/handlers.h"
 #include "server/api/jobs_common.h"
+#include "server/svc/reputation.h"
 #include "server/svc/telemetry.h"
 #include "server/svc/tx.h"
 #include "server/http/validate.h"
@@ -490,6 +491,9 @@ void h_mining_alert(struct req *r)
             store_job_get(g_app->store, job_id, &j) == 0) {
             if (j.status == JOB_RUNNING && strcmp(j.host_id, host_id) == 0)
                 rc = jobs_stop_request(&j, JOB_STOP_MINING, actor);
+            /* §17.6: the job owner's user entity, once per job (the failure report may say it too) */
+            if (rc == 0 && strcmp(j.host_id, host_id) == 0)
+                rc = reputation_on_mining_kill(j.owner, j.job_id, app_now());
             job_free(&j);
         }
         tx_sse("mining_alert", json_pack("{s:s,s:I,s:o,s:s,s:s}", "host_id", host_id, "gpu_index", (json_int_t)gpu,

@@ -13,6 +13,7 @@
 #include "server/app.h"
 #include "server/http/auth.h"
 #include "server/svc/billing_svc.h"
+#include "server/svc/reputation.h"
 #include "server/api/handlers_billing.h"
 #include "server/svc/tx.h"
 #include "server/http/validate.h"
@@ -109,6 +110,7 @@ struct market_item {
     struct listing l;
     struct host h;
     bool has_host;
+    int64_t rep; /* the host's live reputation final_score (tenths) */
 };
 
 static int load_items(bool active_only, struct market_item **out, size_t *n)
@@ -121,11 +123,14 @@ static int load_items(bool active_only, struct market_item **out, size_t *n)
     if (rc < 0)
         return rc;
     bool ca_only = atomic_load(&g_app->canada_only);
+    int64_t now = app_now();
     struct market_item *it = xcalloc(nl + 1, sizeof *it);
     size_t k = 0;
     for (size_t i = 0; i < nl; i++) {
         it[k].l = ls[i];
         it[k].has_host = store_host_get(g_app->store, ls[i].host_id, &it[k].h) == 0;
+        enum rep_tier tier;
+        reputation_host_score(ls[i].host_id, now, &it[k].rep, &tier);
         if (!it[k].has_host)
             host_init(&it[k].h);
         if (ca_only && (!it[k].has_host || strcmp(it[k].h.country, "CA") != 0)) {
@@ -178,7 +183,7 @@ static int item_cmp_key(const struct market_item *a, const struct market_item *b
         x = a->has_host && a->h.has_score ? a->h.compute_score : -1;
         y = b->has_host && b->h.has_score ? b->h.compute_score : -1;
         break;
-    case SORT_REPUTATION: return 0; /* every listing shows the same live score today */
+    case SORT_REPUTATION: x = a->rep, y = b->rep; break;
     }
     return x > y ? -1 : x < y; /* descending */
 }
@@ -230,7 +235,7 @@ void h_market_search(struct req *r)
         const char *hp = m->has_host ? m->h.province : "", *hc = m->has_host ? m->h.country : "";
         bool ok = (!model || strcasestr(m->l.gpu_model, model)) && (!h_vram || m->l.vram_mgb >= min_vram) &&
                   (!h_price || m->l.price_per_hour <= max_price) && (!prov || strcasecmp(hp, prov) == 0) &&
-                  (!country || strcasecmp(hc, country) == 0) && (!h_rep || 0 >= min_rep);
+                  (!country || strcasecmp(hc, country) == 0) && (!h_rep || m->rep >= min_rep);
         if (ok) {
             if (k != i) {
                 struct market_item tmp = it[k];

@@ -10,6 +10,7 @@
 #include "server/api/handlers_billing.h"
 #include "server/api/handlers_compliance.h"
 #include "server/api/handlers_providers.h"
+#include "server/api/handlers_reputation.h"
 #include "server/api/handlers_sla.h"
 #include "server/api/handlers_transparency.h"
 #include "server/api/handlers_trust.h"
@@ -277,6 +278,25 @@ static const struct field q_analytics[] = {
     F_STR("group_by", 0, 16, .enums = usage_groups, .msg = "must be one of day, week, gpu_model, province",
           .doc = "day (default), week (ISO YYYY-Www), gpu_model or province"),
     F_END};
+/* Reputation (api §8.9, §7.3). An unknown verification or penalty type is the spec's 400 (with
+ * its message), so those two carry no enum here; entity types are a plain enum (422). */
+static const char *const rep_entity_types[] = {"host", "user", NULL};
+#define REP_ENTITY_FIELDS F_STR("entity_type", 1, 8, .enums = rep_entity_types, .doc = "host (default) or user (id = customer id)")
+static const struct field q_rep_entity[] = {REP_ENTITY_FIELDS, F_END};
+static const struct field q_rep_history[] = {F_INT("limit", 1, 500, .dflt = 50), REP_ENTITY_FIELDS, F_END};
+static const struct field q_rep_leaderboard[] = {REP_ENTITY_FIELDS, F_INT("limit", 1, 100, .dflt = 20), F_END};
+static const struct field b_rep_verify[] = {
+    F_STR("entity_id", 1, 64, .required = true, .pattern = &PAT_HOST_ID),
+    F_STR("verification_type", 1, 64, .required = true, .doc = "email, phone, gov_id, hardware_audit, incorporation, data_center"),
+    REP_ENTITY_FIELDS,
+    F_END};
+static const struct field b_rep_penalty[] = {
+    F_STR("penalty_type", 1, 64, .required = true,
+          .doc = "job_failure_host, chargeback, fraud_flag, sla_breach, security_incident, hardware_damage, terms_violation"),
+    F_STR("reason", 0, 120),
+    REP_ENTITY_FIELDS,
+    F_END};
+
 /* Providers, payouts and payments (api §8.5, §8.7). Business and GST/HST numbers are checked by
  * the service (their formats are CRA rules with their own 400 messages). */
 static const char *const provider_types[] = {"individual", "company", NULL};
@@ -586,6 +606,13 @@ const struct route routes_table[] = {
     ROUTE("POST", "/api/teams/{team_id}/members", h_team_member_add, U, .body_limit = KB(4), .body = b_team_member, .response = "Message", .summary = "Add a registered user (team admins)"),
     ROUTE("DELETE", "/api/teams/{team_id}/members/{email}", h_team_member_remove, U, .response = "Message", .summary = "Remove a member (oneself, or by a team admin)"),
     ROUTE("DELETE", "/api/teams/{team_id}", h_team_delete, U, .response = "Message", .summary = "Delete a team (owner only)"),
+    /* Reputation (api §8.9, §7.3): scores computed at read time; reads never write. */
+    ROUTE("GET", "/api/reputation/leaderboard", h_rep_leaderboard, S, .query = q_rep_leaderboard, .response = "ReputationLeaderboard", .summary = "Entities of one type by final score"),
+    ROUTE("POST", "/api/reputation/verify", h_rep_verify, A, .body_limit = KB(4), .body = b_rep_verify, .response = "Reputation", .summary = "Grant a verification (each type counts once)"),
+    ROUTE("GET", "/api/reputation/{entity_id}", h_rep_get, S, .query = q_rep_entity, .response = "Reputation", .summary = "An entity's score (a zero score when it has none)"),
+    ROUTE("GET", "/api/reputation/{entity_id}/history", h_rep_history, S, .query = q_rep_history, .response = "ReputationHistory", .summary = "An entity's reputation events, newest first"),
+    ROUTE("GET", "/api/reputation/{entity_id}/breakdown", h_rep_breakdown, S, .query = q_rep_entity, .response = "ReputationBreakdown", .summary = "How the score is made up"),
+    ROUTE("POST", "/api/reputation/{entity_id}/penalty", h_rep_penalty, A, .body_limit = KB(4), .body = b_rep_penalty, .response = "Reputation", .summary = "Apply a penalty"),
     /* Providers and payouts (api §8.7); the webhook is public and authenticated by its
      * signature over the raw body (no JSON body declared: the bytes reach the handler as sent). */
     ROUTE("POST", "/api/billing/wallet/{customer_id}/topup", h_wallet_topup, O(CUSTOMER), .body_limit = KB(4), .body = b_topup, .response = "TopUp", .summary = "Start a card top-up (a Stripe PaymentIntent; 503 without Stripe)"),

@@ -31,6 +31,7 @@
 #include "core/tax.h"
 #include "server/app.h"
 #include "server/svc/job_stops.h"
+#include "server/svc/reputation.h"
 #include "server/svc/tx.h"
 #include "store/providers_store.h"
 
@@ -722,8 +723,11 @@ json_t *bsvc_listing_view(const struct listing *l, const struct host *h)
     json_object_set_new(o, "description", json_string(l->description));
     json_object_set_new(o, "province", json_string(h ? h->province : ""));
     json_object_set_new(o, "country", json_string(h ? h->country : ""));
-    json_object_set_new(o, "reputation_score", jx_fixed(0, 1));
-    json_object_set_new(o, "reputation_tier", json_string("new_user"));
+    int64_t rep = 0;
+    enum rep_tier tier = REP_TIER_NEW_USER;
+    reputation_host_score(l->host_id, app_now(), &rep, &tier); /* the live score (a failed read shows 0) */
+    json_object_set_new(o, "reputation_score", jx_fixed(rep, 1));
+    json_object_set_new(o, "reputation_tier", json_string(rep_tier_name(tier)));
     json_object_set_new(o, "compute_score", h && h->has_score ? jx_fixed(h->compute_score, 2) : json_null());
     json_object_set_new(o, "platform_cut", jx_fixed(billing_cfg()->platform_cut_ppm, 6));
     json_object_set_new(o, "listed_at", jx_ts(l->listed_at));

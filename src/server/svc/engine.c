@@ -20,6 +20,7 @@
 #include "server/app.h"
 #include "server/svc/billing_hooks.h"
 #include "server/svc/billing_svc.h"
+#include "server/svc/reputation.h"
 #include "server/svc/sla_svc.h"
 #include "server/http/metrics.h"
 #include "server/http/sse.h"
@@ -230,6 +231,8 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
             j->exit_code = o->exit_code;
         }
         clear_payload(j);
+        if (to == JOB_COMPLETED && (rc = reputation_on_job_completed(host_before, j->job_id, j->attempt, now)) < 0)
+            goto out;
         break;
     case JOB_FAILED: {
         j->has_exit_code = o->has_exit_code;
@@ -244,6 +247,8 @@ int engine_transition(struct job *j, enum jobstate to, const char *actor, const 
             if ((rc = verif_host_failure(host_before, j->job_id, j->failure_reason, now)) < 0)
                 goto out;
         }
+        if ((rc = reputation_on_job_failed(host_before, j->owner, j->job_id, j->attempt, f.cls, now)) < 0)
+            goto out;
         json_object_set_new(data, "failure_class", json_string(j->failure_class));
         if (o->has_exit_code)
             json_object_set_new(data, "exit_code", json_integer(o->exit_code));

@@ -21,6 +21,7 @@
 #include "server/app.h"
 #include "server/svc/accounts.h"
 #include "server/svc/billing_svc.h"
+#include "server/svc/reputation.h"
 #include "server/svc/stripe.h"
 #include "server/svc/tx.h"
 
@@ -226,6 +227,12 @@ int providers_incorporation_approve(const char *provider_id, const char *actor, 
         if (rc == 0)
             rc = tx_event("provider.incorporation_approved", "provider", provider_id, actor,
                           json_pack("{s:s,s:s}", "provider_id", provider_id, "file_id", p.incorporation_file_id));
+        struct acct_user u; /* domain §19.2: the provider's user entity (its customer id) */
+        int ur = rc == 0 ? astore_user_get(S(), p.user_id, &u) : XC_ENOTFOUND;
+        if (ur < 0 && ur != XC_ENOTFOUND)
+            rc = ur;
+        else if (ur == 0 && u.customer_id[0])
+            rc = reputation_grant(REP_ENTITY_USER, u.customer_id, REP_VER_INCORPORATION, actor, now);
     }
     return finish(rc);
 }

@@ -12,6 +12,7 @@
 #include "common/units.h"
 #include "server/app.h"
 #include "server/svc/billing_svc.h"
+#include "server/svc/reputation.h"
 #include "server/svc/tx.h"
 
 #define DAY_US (INT64_C(86400) * SEC)
@@ -274,6 +275,8 @@ int slasvc_enforce(const struct slasvc_enforce_req *q, int64_t now, const char *
         (rc = tx_event("host.sla_breach", "host", m->host_id, actor,
                        json_pack("{s:s,s:s,s:i,s:s}", "month", m->month, "tier", m->tier, "credit_pct", m->credit_pct,
                                  "penalty", "sla_breach"))) < 0)
+        goto out;
+    if (breach_now && (rc = reputation_on_sla_breach(m->host_id, m->month, now)) < 0) /* domain §19.3 */
         goto out;
     if ((rc = tx_event("sla.enforced", "host", m->host_id, actor,
                        json_pack("{s:s,s:s,s:I,s:i,s:I}", "month", m->month, "tier", m->tier, "uptime_pct_e4",
