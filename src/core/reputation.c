@@ -6,6 +6,7 @@
 
 #include "common/fixed.h"
 #include "common/units.h"
+#include "core/states.h"
 
 #define DAY_US (INT64_C(86400) * SEC)
 #define DECAY_GRACE_US (7 * DAY_US)
@@ -47,16 +48,6 @@ static const struct {
 #undef X
 };
 
-/* Index of name in names[0..n), or XC_EINVAL. */
-static int lookup(const char *const *names, int n, const char *name)
-{
-    int found = XC_EINVAL;
-    for (int i = 0; name && i < n && found < 0; i++)
-        if (strcmp(name, names[i]) == 0)
-            found = i;
-    return found;
-}
-
 const char *rep_entity_type_name(enum rep_entity_type t)
 {
     return (unsigned)t < REP_ENTITY__COUNT ? entity_names[t] : NULL;
@@ -64,7 +55,7 @@ const char *rep_entity_type_name(enum rep_entity_type t)
 
 int rep_entity_type_parse(const char *name, enum rep_entity_type *out)
 {
-    int i = lookup(entity_names, REP_ENTITY__COUNT, name);
+    int i = states_index(entity_names, REP_ENTITY__COUNT, name);
     if (i >= 0)
         *out = (enum rep_entity_type)i;
     return i < 0 ? i : 0;
@@ -77,7 +68,7 @@ const char *rep_verification_name(enum rep_verification v)
 
 int rep_verification_parse(const char *name, enum rep_verification *out)
 {
-    int i = lookup(ver_names, REP_VER__COUNT, name);
+    int i = states_index(ver_names, REP_VER__COUNT, name);
     if (i >= 0)
         *out = (enum rep_verification)i;
     return i < 0 ? i : 0;
@@ -95,7 +86,7 @@ const char *rep_penalty_name(enum rep_penalty p)
 
 int rep_penalty_parse(const char *name, enum rep_penalty *out)
 {
-    int i = lookup(pen_names, REP_PEN__COUNT, name);
+    int i = states_index(pen_names, REP_PEN__COUNT, name);
     if (i >= 0)
         *out = (enum rep_penalty)i;
     return i < 0 ? i : 0;
