@@ -144,6 +144,11 @@ static int chosen(const struct choice *ch, const struct sched_job *job)
 
 static const struct sched_opts no_opts;
 
+int sched_host_reject(const struct sched_host *h, const struct sched_job *job, const struct sched_opts *opts)
+{
+    return first_fail(h, job, opts ? opts : &no_opts, on_avoid_list(h, job));
+}
+
 int sched_best_host(const struct sched_host *hosts, size_t n, const struct sched_job *job,
                     const struct sched_opts *opts)
 {

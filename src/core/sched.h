@@ -85,6 +85,10 @@ void sched_sort(const struct sched_job *jobs, size_t n, size_t *order);
  * price when spot — earlier registered_at, smaller host_id), <0 when b is, 0 only for a == b. */
 int sched_host_cmp(const struct sched_host *a, const struct sched_host *b, bool spot);
 
+/* The first §6 filter host h fails for job (an enum sched_reject value), or -1 when h is a
+ * candidate. opts NULL = no options. */
+int sched_host_reject(const struct sched_host *h, const struct sched_job *job, const struct sched_opts *opts);
+
 /* Single-job allocation by linear scan (failover, autoscale, tests): the index of the best
  * candidate, or -1 when none passes the filters. Changes nothing. */
 int sched_best_host(const struct sched_host *hosts, size_t n, const struct sched_job *job,

@@ -70,6 +70,9 @@ static const char SQL_LOG_PUT[] = "INSERT INTO job_logs(job_id,ts,level,line) VA
 static const char SQL_LOG_TRIM[] = "DELETE FROM job_logs WHERE job_id=?1 AND id <= (SELECT id FROM job_logs WHERE job_id=?1 "
                     "ORDER BY id DESC LIMIT 1 OFFSET 500)";
 static const char SQL_LOG_COUNT[] = "SELECT count(*) FROM job_logs WHERE job_id=?";
+static const char SQL_POPULAR_IMAGES[] =
+    "SELECT image FROM jobs WHERE submitted_at>=?1 AND image<>'' GROUP BY image "
+    "ORDER BY COUNT(*) DESC, MAX(submitted_at) DESC, image LIMIT ?2";
 static const char SQL_LOG_TAIL[] = "SELECT ts,level,line FROM (SELECT id,ts,level,line FROM job_logs WHERE job_id=? "
                     "ORDER BY id DESC LIMIT ?) ORDER BY id";
 
@@ -618,6 +621,25 @@ int store_job_logs(struct store *s, const char *job_id, int limit, store_log_cb 
     sqlite3_reset(q);
     rc = r == SQLITE_DONE ? 0 : sq_err(s, "log tail");
 out:
+    sq_release(s);
+    return rc;
+}
+
+static void read_image(sqlite3_stmt *q, void *dst)
+{
+    *(char **)dst = sq_col_dup(q, 0, "");
+}
+
+int store_popular_images(struct store *s, int64_t since_us, int limit, char ***out, size_t *n)
+{
+    sq_acquire(s, SQ_READ);
+    int rc = XC_EDB;
+    sqlite3_stmt *q = sq_stmt(s, SQL_POPULAR_IMAGES);
+    if (q) {
+        sqlite3_bind_int64(q, 1, since_us);
+        sqlite3_bind_int(q, 2, limit);
+        rc = sq_collect(s, q, sizeof(char *), read_image, (void **)out, n, "popular images");
+    }
     sq_release(s);
     return rc;
 }

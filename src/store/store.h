@@ -108,6 +108,10 @@ int store_job_counts(struct store *s, int64_t counts[JOB__COUNT]);
 /* Queued jobs in queue order (priority desc, submitted asc, id asc), at most limit (<= 0: all).
  * Caller frees each avoid_hosts and the array. */
 int store_jobs_queued_brief(struct store *s, int limit, struct job_brief **out, size_t *n);
+/* Distinct non-empty images of jobs submitted at or after since_us, by number of jobs descending,
+ * then latest submission, then image; at most limit. *out: caller frees each string, then the
+ * array. */
+int store_popular_images(struct store *s, int64_t since_us, int limit, char ***out, size_t *n);
 /* Sets a queued job's hold and pending reasons. */
 int store_job_set_pending(struct store *s, const char *job_id, const char *hold, const char *pending);
 /* queued → assigned as one narrow compare-and-swap update (XC_ECONFLICT if no longer queued). */

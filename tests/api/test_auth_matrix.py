@@ -61,6 +61,8 @@ SPEC_MARKS = {
     ("GET", "/api/verified-hosts"): "S", ("GET", "/api/trust-tiers"): "S",
     ("GET", "/api/jurisdiction/hosts/{host_id}"): "S", ("PUT", "/api/jurisdiction/hosts/{host_id}"): "A",
     ("GET", "/api/jurisdiction/residency-trace/{job_id}"): "O(JOB)",
+    ("POST", "/api/jurisdiction/hosts"): "S", ("POST", "/api/queue/process-sovereign"): "A",
+    ("GET", "/agent/popular-images"): "S", ("GET", "/agent/speedtest"): "S",
     ("GET", "/api/audit/verify-chain"): "A", ("GET", "/api/audit/job/{job_id}"): "O(JOB)",
     ("POST", "/api/test/clock"): "A", ("POST", "/api/test/sweep"): "A",
     ("POST", "/billing/bill-all"): "A", ("POST", "/billing/bill/{job_id}"): "A", ("GET", "/billing"): "S",

@@ -56,6 +56,9 @@ void h_agent_preempt_request(struct req *r);
 void h_agent_logs(struct req *r);
 void h_agent_telemetry(struct req *r);
 void h_agent_telemetry_get(struct req *r);
+/* api_agent_assets.c */
+void h_popular_images(struct req *r);
+void h_speedtest(struct req *r);
 void h_telemetry_all(struct req *r);
 void h_mining_alert(struct req *r);
 

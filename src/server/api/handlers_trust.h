@@ -23,4 +23,8 @@ void h_juris_get(struct req *r);
 void h_juris_put(struct req *r);
 void h_residency_trace(struct req *r);
 
+/* api_sovereign.c */
+void h_juris_hosts(struct req *r);
+void h_queue_process_sovereign(struct req *r);
+
 #endif

@@ -168,6 +168,35 @@ void reply_shared(struct req *r, unsigned status, const char *content_type, stru
     r->status = status;
 }
 
+struct generated {
+    reply_fill_fn fill;
+    const void *cls;
+    uint64_t size;
+};
+
+static ssize_t generated_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    const struct generated *g = cls;
+    if (pos >= g->size)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (max > g->size - pos)
+        max = (size_t)(g->size - pos);
+    size_t n = g->fill(g->cls, pos, buf, max);
+    return n == 0 || n > max ? MHD_CONTENT_READER_END_WITH_ERROR : (ssize_t)n;
+}
+
+void reply_generated(struct req *r, unsigned status, const char *content_type, uint64_t size, reply_fill_fn fill,
+                     const void *cls)
+{
+    if (r->response)
+        MHD_destroy_response(r->response);
+    struct generated *g = xmalloc(sizeof *g);
+    *g = (struct generated){.fill = fill, .cls = cls, .size = size};
+    r->response = MHD_create_response_from_callback(size, 64 * 1024, generated_read, g, free);
+    MHD_add_response_header(r->response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    r->status = status;
+}
+
 void reply_header(struct req *r, const char *name, const char *value)
 {
     if (r->response)

@@ -67,6 +67,13 @@ struct shared_body;
 struct shared_body *shared_body_new(char *data, size_t len);
 void shared_body_unref(struct shared_body *b);
 void reply_shared(struct req *r, unsigned status, const char *content_type, struct shared_body *b);
+/* A generated body of exactly size bytes, never held in memory as a whole: Content-Length is
+ * size, and libmicrohttpd asks fill for each block as the socket drains. fill(cls, pos, buf, max)
+ * writes the bytes at offset pos (1..max of them, never past size) and returns how many. cls
+ * is borrowed and must outlive the response (static data, or NULL). */
+typedef size_t (*reply_fill_fn)(const void *cls, uint64_t pos, char *buf, size_t max);
+void reply_generated(struct req *r, unsigned status, const char *content_type, uint64_t size, reply_fill_fn fill,
+                     const void *cls);
 /* Adds a header to the reply already set. */
 void reply_header(struct req *r, const char *name, const char *value);
 /* Error for a store/core status code (404/409/500 ...), with a message. */

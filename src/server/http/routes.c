@@ -171,6 +171,30 @@ static const struct field b_jurisdiction[] = {
     F_BOOL("supports_audit_trail"),
     F_BOOL("supports_data_residency"),
     F_END};
+/* Jurisdiction filter and the sovereign pass (api §8.4, domain §7.3, §20.3): the four tier
+ * names exactly (aliases are for jobs only). exclude_countries' items are checked by the handler. */
+static const char *const trust_tiers[] = {
+#define X(id, name, label, desc, mult, iso) name,
+    JOBSTATE_TRUST_TIERS(X)
+#undef X
+    NULL};
+static const char *const sensitivities[] = {"standard", "sensitive", "regulated", NULL};
+#define SOV_FIELDS                                                                                                     \
+    F_BOOL("canada_only", .doc = "true when absent"),                                                                  \
+        F_STR("province", 0, 64, .doc = "compared case-insensitively with the host's; null or empty: any"),            \
+        F_STR("trust_tier", 1, 16, .enums = trust_tiers, .doc = "community, residency, sovereignty or regulated")
+static const struct field b_juris_hosts[] = {
+    SOV_FIELDS,
+    F_ARR("exclude_countries", .items = FT_STRING, .doc = "country codes (upper-cased), at most 300"),
+    F_BOOL("require_verified"),
+    F_BOOL("require_sovereignty"),
+    F_BOOL("require_audit_trail"),
+    F_STR("data_sensitivity", 1, 16, .enums = sensitivities, .doc = "standard (default), sensitive or regulated"),
+    F_END};
+static const struct field b_sovereign_pass[] = {SOV_FIELDS, F_END};
+static const struct field q_popular_images[] = {F_INT("limit", 1, 50, .dflt = 10), F_END};
+static const struct field q_speedtest[] = {
+    F_INT("bytes", 1, 50000000, .dflt = 10000000, .doc = "how many zero bytes to send"), F_END};
 static const struct field b_mining[] = {
     F_STR("host_id", 1, 64, .required = true),
     F_INT("gpu_index", 0, 64, .required = true),
@@ -514,6 +538,8 @@ const struct route routes_table[] = {
     ROUTE("POST", "/agent/mining-alert", h_mining_alert, H(HOST), .body_limit = KB(8), .body = b_mining, .response = "Ok", .summary = "Report a mining detection"),
     ROUTE("POST", "/agent/benchmark", h_agent_benchmark, H(HOST), .body_limit = KB(16), .body = b_benchmark, .response = "Benchmark", .summary = "Report a measured benchmark (the server computes XCU)"),
     ROUTE("POST", "/agent/verify", h_agent_verify, H(HOST), .body_limit = KB(32), .body = b_agent_verify, .response = "VerifyReport", .summary = "Submit a measured verification report"),
+    ROUTE("GET", "/agent/popular-images", h_popular_images, S, .query = q_popular_images, .response = "PopularImages", .summary = "Images of the last 30 days' jobs, most used first (for pre-pulling)"),
+    ROUTE("GET", "/agent/speedtest", h_speedtest, S, .query = q_speedtest, .response = "Bytes", .summary = "Zero bytes for the agent's throughput measurement"),
     ROUTE("GET", "/compute-scores", h_compute_scores, S, .response = "ComputeScores", .summary = "Benchmarked compute scores of registered hosts"),
     ROUTE("GET", "/compute-score/{host_id}", h_compute_score, S, .response = "ComputeScore", .summary = "A host's compute score (XCU)"),
     ROUTE("POST", "/api/verify/{host_id}", h_verify_force, A, .response = "HostVerification", .summary = "Request re-verification now"),
@@ -522,6 +548,8 @@ const struct route routes_table[] = {
     ROUTE("POST", "/api/verify/{host_id}/reject", h_verify_reject, A, .body_limit = KB(8), .query = q_reason, .body = b_reason, .response = "VerificationStatus", .summary = "Admin rejection (deverified)"),
     ROUTE("GET", "/api/verified-hosts", h_verified_hosts, S, .query = q_verified_hosts, .response = "VerifiedHosts", .summary = "Hosts with a verification record"),
     ROUTE("GET", "/api/trust-tiers", h_trust_tiers, S, .response = "TrustTiers", .summary = "The four trust tiers and their requirements"),
+    ROUTE("POST", "/api/jurisdiction/hosts", h_juris_hosts, S, .body_limit = KB(32), .body = b_juris_hosts, .response = "JurisdictionHosts", .summary = "Active hosts meeting a jurisdiction constraint (admins also see the rejected, with reasons)"),
+    ROUTE("POST", "/api/queue/process-sovereign", h_queue_process_sovereign, A, .body_limit = KB(4), .body = b_sovereign_pass, .response = "SovereignPass", .summary = "Sovereign queue pass: extra constraint, verified hosts first, efficiency key, one job per host"),
     ROUTE("GET", "/api/jurisdiction/hosts/{host_id}", h_juris_get, S, .response = "HostJurisdiction", .summary = "A host's attested jurisdiction and trust tier"),
     ROUTE("PUT", "/api/jurisdiction/hosts/{host_id}", h_juris_put, A, .body_limit = KB(8), .body = b_jurisdiction, .response = "HostJurisdiction", .summary = "Attest a host's jurisdiction (admin only)"),
     ROUTE("GET", "/api/jurisdiction/residency-trace/{job_id}", h_residency_trace, O(JOB), .response = "ResidencyTrace", .summary = "Where a job ran, with the attested facts"),

@@ -16,7 +16,10 @@
 #include "core/states.h"
 #include "core/jobstate.h"
 #include "core/pricing.h"
+#include "core/reputation.h"
 #include "core/sched.h"
+#include "core/sched_sov.h"
+#include "core/xcu.h"
 #include "server/app.h"
 #include "server/svc/billing_hooks.h"
 #include "server/svc/billing_svc.h"
@@ -37,6 +40,8 @@
 /* Pending reasons that merely changed wording are rewritten for at most this many jobs a pass
  * (queue order); a job that becomes blocked, or blocked for another cause, always gets its own. */
 #define REASON_REFRESH_MAX 2000
+/* Jobs a sovereign pass considers, in queue order (domain §7.1's bound). */
+#define SOV_MAX_JOBS 1000
 
 static int host_adjust_reserved(const char *host_id, int64_t delta)
 {
@@ -370,6 +375,9 @@ static const char **avoid_list(const char *avoid_json, int64_t now, json_t **hol
 }
 
 struct pass {
+    const struct engine_sov *sov; /* NULL: the standard pass (§7.1); else the sovereign one (§7.3) */
+    bool canada;                  /* the Canada pass (§7.2) */
+    struct sched_sov_host *sv;    /* sovereign pass: per host, parallel to sh */
     struct juris_index jx; /* attested jurisdictions, for the trust masks and reasons */
     struct host *hosts;
     size_t nh;
@@ -403,6 +411,7 @@ static void pass_free(struct pass *p)
     free(p->avoids);
     free(p->avoid_holders);
     free(p->sj);
+    free(p->sv);
     free(p->sh);
     free(p->jobs);
     free(p->hosts);
@@ -432,9 +441,35 @@ static void trust_reason(struct pass *p, size_t i, bool canada_only)
     p->reasons[i] = xstrdup(v.reason);
 }
 
-/* Loads active hosts and the head of the queue and runs the allocator. */
-static int pass_plan(struct pass *p, bool canada, int64_t now)
+/* The search boost of a host's reputation tier (§19.6). Reputation is not stored yet: every host
+ * is new_user, so the boost scales every score alike (point this at the reputation service). */
+static int64_t host_boost_ppm(const struct host *h)
 {
+    (void)h;
+    return rep_tier_boost_ppm(REP_TIER_NEW_USER);
+}
+
+/* The sovereign pass's view of each host: the pass's extra constraint (§20.3 with the attested
+ * records), the verified state and the efficiency inputs (§7.3). */
+static void sov_hosts(struct pass *p)
+{
+    struct trust_constraint c = {.canada_only = p->sov->canada_only, .province = p->sov->province};
+    p->sv = xcalloc(p->nh + 1, sizeof *p->sv);
+    for (size_t i = 0; i < p->nh; i++) {
+        const struct host *h = &p->hosts[i];
+        enum verify_state vs = VERIFY_UNVERIFIED;
+        verify_state_parse(h->verification_state, &vs);
+        p->sv[i] = (struct sched_sov_host){.eligible = juris_check(&p->jx, h, &c).ok,
+                                           .verified = vs == VERIFY_VERIFIED,
+                                           .xcu_c = h->has_score ? h->compute_score : xcu_estimate_c(h->gpu_model),
+                                           .boost_ppm = host_boost_ppm(h)};
+    }
+}
+
+/* Loads active hosts and the head of the queue and runs the allocator. */
+static int pass_plan(struct pass *p, int64_t now)
+{
+    bool canada = p->canada;
     int rc;
     if ((rc = store_host_list(g_app->store, true, &p->hosts, &p->nh)) < 0 ||
         (rc = store_jobs_queued_brief(g_app->store, 0, &p->jobs, &p->nj)) < 0)
@@ -456,6 +491,8 @@ static int pass_plan(struct pass *p, bool canada, int64_t now)
         const struct job_brief *b = &p->jobs[i];
         enum jobstate_trust tt = JOB_TRUST_COMMUNITY;
         jobstate_trust_parse(b->trust_tier, &tt);
+        if (p->sov && p->sov->min_tier > tt)
+            tt = p->sov->min_tier; /* the stricter of the pass's and the job's tier (§7.3) */
         p->sj[i] = (struct sched_job){.job_id = b->job_id,
                                       .priority = b->priority,
                                       .submitted_at_us = b->submitted_at,
@@ -474,10 +511,15 @@ static int pass_plan(struct pass *p, bool canada, int64_t now)
                               .now_us = now};
     p->placement = xcalloc(p->nj, sizeof *p->placement);
     p->reasons = xcalloc(p->nj, sizeof *p->reasons);
-    if ((rc = sched_pass(p->sh, p->nh, p->sj, p->nj, &opts, p->placement, p->reasons, NULL)) < 0)
-        return rc;
     p->order = xcalloc(p->nj, sizeof *p->order);
     sched_sort(p->sj, p->nj, p->order);
+    if (p->sov) {
+        sov_hosts(p);
+        opts.max_jobs = p->nj < SOV_MAX_JOBS ? p->nj : SOV_MAX_JOBS;
+        return sched_sovereign_pass(p->sh, p->sv, p->nh, p->sj, p->nj, &opts, p->placement, NULL);
+    }
+    if ((rc = sched_pass(p->sh, p->nh, p->sj, p->nj, &opts, p->placement, p->reasons, NULL)) < 0)
+        return rc;
     for (size_t i = 0; i < p->nj; i++)
         if (p->placement[i] < 0 && p->sj[i].trust_tier > JOB_TRUST_COMMUNITY)
             trust_reason(p, i, canada_only);
@@ -504,7 +546,7 @@ static int set_hold(struct job_brief *b, const char *hold, const char *pending, 
 /* Commits one placement: escrow hold for owned jobs, then queued → assigned. The plan was made
  * from a snapshot, so the job and the host are checked again here: a job that is no longer
  * queued, or a host that left or filled up meanwhile, is skipped (the next pass replans it). */
-static int pass_assign(struct pass *p, size_t i, bool canada, int64_t now, json_t *assigned)
+static int pass_assign(struct pass *p, size_t i, int64_t now, json_t *assigned)
 {
     const struct host *planned = &p->hosts[p->placement[i]];
     struct job j;
@@ -544,9 +586,15 @@ static int pass_assign(struct pass *p, size_t i, bool canada, int64_t now, json_
     o.runtime = admit_runtime_name(trust_runtime_for((enum jobstate_trust)p->sj[i].trust_tier, rec));
     if ((rc = engine_transition(&j, JOB_ASSIGNED, "scheduler", &o)) < 0)
         goto out;
-    json_t *a = json_pack("{s:s,s:s,s:s}", "job", j.name, "job_id", j.job_id, "host", h.host_id);
-    if (canada)
-        json_object_set_new(a, "country", json_string(h.country));
+    json_t *a;
+    if (p->sov) {
+        a = json_pack("{s:s,s:s,s:s,s:o,s:s}", "job_id", j.job_id, "job_name", j.name, "host_id", h.host_id,
+                      "gpu_model", jx_str_lossy(h.gpu_model), "country", h.country);
+    } else {
+        a = json_pack("{s:s,s:s,s:s}", "job", j.name, "job_id", j.job_id, "host", h.host_id);
+        if (p->canada)
+            json_object_set_new(a, "country", json_string(h.country));
+    }
     json_array_append_new(assigned, a);
 out:
     host_free(&h);
@@ -558,7 +606,7 @@ out:
 static pthread_mutex_t pass_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* Applies the plan in queue order, PASS_CHUNK writes per transaction. */
-static int pass_apply(struct pass *p, bool canada, int64_t now, json_t *assigned)
+static int pass_apply(struct pass *p, int64_t now, json_t *assigned)
 {
     int rc = 0, refresh_left = REASON_REFRESH_MAX;
     size_t k = 0;
@@ -569,7 +617,7 @@ static int pass_apply(struct pass *p, bool canada, int64_t now, json_t *assigned
             size_t i = p->order[k];
             bool wrote = false;
             if (p->placement[i] >= 0) {
-                rc = pass_assign(p, i, canada, now, assigned);
+                rc = pass_assign(p, i, now, assigned);
                 wrote = true;
             } else if (p->reasons[i]) {
                 rc = set_hold(&p->jobs[i], "no_eligible_host", p->reasons[i], &refresh_left, &wrote);
@@ -584,21 +632,21 @@ static int pass_apply(struct pass *p, bool canada, int64_t now, json_t *assigned
     return rc;
 }
 
-int engine_queue_pass(bool canada, json_t *assigned)
+static int run_pass(bool canada, const struct engine_sov *sov, json_t *assigned)
 {
     int64_t t0 = clock_mono_us(), now = app_now();
-    struct pass p = {0};
+    struct pass p = {.sov = sov, .canada = canada};
     pthread_mutex_lock(&pass_mu);
     /* Plan from a read-only snapshot, so that reading the whole queue never holds the writer;
      * first make this request's own earlier writes (a sweep's requeues) visible to it. */
     tx_sync();
     bool reader = store_read_begin(g_app->store);
-    int rc = pass_plan(&p, canada, now);
+    int rc = pass_plan(&p, now);
     if (reader)
         store_read_end(g_app->store);
     size_t before = json_array_size(assigned);
     if (rc == 0 && p.nj > 0)
-        rc = pass_apply(&p, canada, now, assigned);
+        rc = pass_apply(&p, now, assigned);
     size_t placed = json_array_size(assigned) - before;
     if (rc == 0 && placed > 0) {
         tx_sse("queue_processed", json_pack("{s:I}", "assigned_count", (json_int_t)placed));
@@ -610,6 +658,16 @@ int engine_queue_pass(bool canada, json_t *assigned)
         malloc_trim(0); /* a pass over a large queue: give its arrays back to the system */
     pthread_mutex_unlock(&pass_mu);
     return rc;
+}
+
+int engine_queue_pass(bool canada, json_t *assigned)
+{
+    return run_pass(canada, NULL, assigned);
+}
+
+int engine_sovereign_pass(const struct engine_sov *c, json_t *jobs)
+{
+    return run_pass(false, c, jobs);
 }
 
 /* ---- sweep ---- */

@@ -35,6 +35,19 @@ void engine_sched_host(struct sched_host *sh, const struct host *h);
  * (, "country")} to assigned. Own transaction. */
 int engine_queue_pass(bool canada, json_t *assigned);
 
+/* The extra constraint of a sovereign pass (domain §7.3, api §8.4). */
+struct engine_sov {
+    bool canada_only;
+    const char *province;         /* NULL or "" = any */
+    enum jobstate_trust min_tier; /* the stricter of this and each job's own tier applies */
+};
+
+/* One sovereign pass (§7.3): the standard pass's snapshot, holds, transitions and events, with
+ * the extra constraint, one job per host, verified hosts first and the efficiency key
+ * (core/sched_sov). Unplaced jobs keep their pending reasons. Appends {"job_id","job_name",
+ * "host_id","gpu_model","country"} to jobs. Own transaction. */
+int engine_sovereign_pass(const struct engine_sov *c, json_t *jobs);
+
 /* The sweep of §9.3 (dead hosts, expired leases, assign timeouts, stop-request timeouts).
  * report (may be NULL) gets "dead_hosts", "requeued", "failed" arrays. Own transaction. */
 int engine_sweep(json_t *report);

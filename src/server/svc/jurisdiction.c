@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/errors.h"
+#include "common/jsonx.h"
 #include "server/app.h"
 #include "server/svc/tx.h"
 #include "store/store.h"
@@ -214,4 +215,42 @@ struct trust_verdict juris_verdict(const struct juris_index *ix, const struct ho
     juris_trust_host(h, juris_index_find(ix, h->host_id), &tr, &th);
     struct trust_constraint c = trust_constraint_for(t, canada_only);
     return trust_check(&c, &th);
+}
+
+struct trust_verdict juris_check(const struct juris_index *ix, const struct host *h, const struct trust_constraint *c)
+{
+    struct trust_record tr;
+    struct trust_host th;
+    juris_trust_host(h, juris_index_find(ix, h->host_id), &tr, &th);
+    return trust_check(c, &th);
+}
+
+int juris_filter_hosts(const struct trust_constraint *c, struct host **out, size_t *n, json_t *rejected)
+{
+    struct host *hosts = NULL;
+    size_t nh = 0, kept = 0;
+    struct juris_index ix = {0};
+    int rc = store_host_list(g_app->store, true, &hosts, &nh);
+    if (rc == 0 && (rc = juris_index_load(&ix)) < 0) {
+        for (size_t i = 0; i < nh; i++)
+            host_free(&hosts[i]);
+        free(hosts);
+    }
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < nh; i++) {
+        struct trust_verdict v = juris_check(&ix, &hosts[i], c);
+        if (v.ok) {
+            hosts[kept++] = hosts[i];
+            continue;
+        }
+        if (rejected)
+            json_array_append_new(rejected, json_pack("{s:s,s:o}", "host_id", hosts[i].host_id, "reason",
+                                                      jx_str_lossy(v.reason)));
+        host_free(&hosts[i]);
+    }
+    juris_index_free(&ix);
+    *out = hosts;
+    *n = kept;
+    return 0;
 }

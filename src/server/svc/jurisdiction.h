@@ -40,6 +40,12 @@ int juris_index_load(struct juris_index *ix);
 void juris_index_free(struct juris_index *ix);
 const struct juris_row *juris_index_find(const struct juris_index *ix, const char *host_id);
 uint32_t juris_ok_mask(const struct juris_index *ix, const struct host *h, bool canada_only);
+/* host_meets_constraint (§20.3) of host h under c, its record found in ix (NULL: none). */
+struct trust_verdict juris_check(const struct juris_index *ix, const struct host *h, const struct trust_constraint *c);
+/* POST /api/jurisdiction/hosts: the active hosts that meet c, in host-list order (*out: caller
+ * frees each with host_free, then the array). rejected (may be NULL) gets {"host_id","reason"}
+ * for every other active host, with the exact §20.3 reason. */
+int juris_filter_hosts(const struct trust_constraint *c, struct host **out, size_t *n, json_t *rejected);
 /* The verdict of host h for trust tier t. */
 struct trust_verdict juris_verdict(const struct juris_index *ix, const struct host *h, enum jobstate_trust t,
                                    bool canada_only);
