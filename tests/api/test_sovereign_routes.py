@@ -137,6 +137,24 @@ def test_sovereign_pass_prefers_verified_then_efficiency(api):
     assert [(x["job_id"], x["host_id"]) for x in out["jobs"]] == [(j4["job_id"], "a100")]
 
 
+def test_sovereign_pass_reputation_boost(api):
+    """§19.6: the host's reputation tier scales its efficiency. r25 (8.26 / 0.25 = 33.0) loses to r20
+    (41.3) while both are new users (×0.8 each); four admin verifications make r25 silver (×1.1:
+    36.3 against 33.0) and it wins."""
+    up(api, "r25", cost_per_hour=0.25)
+    up(api, "r20", cost_per_hour=0.20)
+    j1 = api.submit("plain", 8)
+    assert [x["host_id"] for x in sovereign(api)["jobs"]] == ["r20"] and j1
+    api.status(j1["job_id"], "cancelled")
+    for v in ("data_center", "incorporation", "gov_id", "hardware_audit"):
+        r = api.post("/api/reputation/verify", {"entity_id": "r25", "verification_type": v})
+        assert r.status_code == 200, r.text
+    rep = api.get("/api/reputation/r25").json()["reputation"]
+    assert rep["tier"] == "silver", rep
+    j2 = api.submit("boosted", 8)
+    assert [(x["job_id"], x["host_id"]) for x in sovereign(api)["jobs"]] == [(j2["job_id"], "r25")]
+
+
 def test_sovereign_pass_sse_per_job(api):
     up(api, "h-a")
     up(api, "h-b")

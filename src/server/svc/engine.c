@@ -441,12 +441,15 @@ static void trust_reason(struct pass *p, size_t i, bool canada_only)
     p->reasons[i] = xstrdup(v.reason);
 }
 
-/* The search boost of a host's reputation tier (§19.6). Reputation is not stored yet: every host
- * is new_user, so the boost scales every score alike (point this at the reputation service). */
+/* The search boost of a host's reputation tier (§19.6), as the reputation service scores it now
+ * (new_user when it has no facts or they cannot be read). */
 static int64_t host_boost_ppm(const struct host *h)
 {
-    (void)h;
-    return rep_tier_boost_ppm(REP_TIER_NEW_USER);
+    int64_t final_tenths;
+    enum rep_tier tier = REP_TIER_NEW_USER;
+    if (reputation_host_score(h->host_id, app_now(), &final_tenths, &tier) < 0)
+        tier = REP_TIER_NEW_USER;
+    return rep_tier_boost_ppm(tier);
 }
 
 /* The sovereign pass's view of each host: the pass's extra constraint (§20.3 with the attested
