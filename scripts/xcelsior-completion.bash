@@ -17,7 +17,7 @@ _xcelsior()
     local commands="run jobs job cancel requeue process logs host-add host-rm hosts check
         bill bill-all revenue billing spot-prices list-rig unlist-rig marketplace failover
         autoscale canada-only events login logout whoami keys version help
-        provider earnings payouts wallet topup"
+        provider earnings payouts wallet topup verify reputation jurisdiction sla"
     local globals="--url --api-url --token --json --no-color --help --version"
 
     # Options that take a value: complete nothing special (or a fixed list) after them.
@@ -27,16 +27,24 @@ _xcelsior()
             return ;;
         --token|--id|--ip|--gpu|--vram|--free-vram|--rate|--description|-d|--host|--job|\
         --priority|--gpus|--image|--count|-n|--limit|--timeout|--province|--email|-e|--name|\
-        --customer|-c|--provider|-p|--reference|-r|--company|--gst|--business-number)
+        --customer|-c|--provider|-p|--reference|-r|--company|--gst|--business-number|\
+        --notes|--reason|--set|--month|-m|--spend)
             return ;;
         --tier)
-            COMPREPLY=($(compgen -W "free standard premium urgent" -- "$cur"))
+            if [[ " ${COMP_WORDS[*]} " == *" sla "* ]]; then
+                COMPREPLY=($(compgen -W "community secure sovereign" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -W "free standard premium urgent" -- "$cur"))
+            fi
             return ;;
         --trust-tier)
             COMPREPLY=($(compgen -W "community residency sovereignty regulated" -- "$cur"))
             return ;;
         --status)
             COMPREPLY=($(compgen -W "queued assigned leased running completed failed preempted cancelled" -- "$cur"))
+            return ;;
+        --type|-t)
+            COMPREPLY=($(compgen -W "host user" -- "$cur"))
             return ;;
         --country)
             COMPREPLY=($(compgen -W "CA US" -- "$cur"))
@@ -77,6 +85,13 @@ _xcelsior()
         login)       opts="--email --password-stdin" ;;
         wallet|topup) opts="--customer" ;;
         earnings)    opts="--provider" ;;
+        verify)      opts="--approve --notes --reject --reason --request" ;;
+        reputation)  opts="--type --history --breakdown --limit"
+                     [[ "$cur" != -* ]] && { COMPREPLY=($(compgen -W "leaderboard" -- "$cur")); return; } ;;
+        jurisdiction) opts="--set"
+                     [[ "$cur" != -* ]] && { COMPREPLY=($(compgen -W "trace" -- "$cur")); return; } ;;
+        sla)         opts="--month --tier --spend"
+                     [[ "$cur" != -* ]] && { COMPREPLY=($(compgen -W "targets enforce" -- "$cur")); return; } ;;
         payouts|provider)
             if [[ "$cur" != -* ]]; then
                 local j nargs=0

@@ -249,6 +249,10 @@ int cli_cmd_topup(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_earnings(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_payouts(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_provider(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_verify(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_reputation(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_jurisdiction(struct cli_ctx *, const struct cli_cmd *, int, char **);
+int cli_cmd_sla(struct cli_ctx *, const struct cli_cmd *, int, char **);
 int cli_cmd_help(struct cli_ctx *, const struct cli_cmd *, int, char **);
 
 #endif

@@ -46,6 +46,33 @@ static const struct cli_cmd commands[] = {
      "newest payouts (GET /api/providers/{id}/earnings). Users without a provider account are\n"
      "told to run 'xcelsior provider register'. The operator gives --provider ID.\n",
      cli_cmd_earnings},
+    {"verify", "HOST_ID [--approve [--notes N] | --reject [--reason R] | --request]", "Show a host's verification, or approve/reject it",
+     "Prints the host's verification record (GET /api/verify/{id}/status): state, score, GPU\n"
+     "fingerprint, last and next check, and the seven checks with what was expected and measured.\n"
+     "Operator actions:\n"
+     "  --approve [--notes N]   marks the host verified (POST /api/verify/{id}/approve)\n"
+     "  --reject [--reason R]   de-verifies it (POST /api/verify/{id}/reject)\n"
+     "  --request               asks its agent for a new report now (POST /api/verify/{id})\n",
+     cli_cmd_verify},
+    {"reputation", "ENTITY_ID [--type host|user] [--history [--limit N]] [--breakdown] | leaderboard [--type T] [--limit N]",
+     "Show a reputation score, or the leaderboard",
+     "  reputation ENTITY_ID    the score of a host (or, with --type user, a user): points by kind,\n"
+     "                          reliability, tier and its effects (GET /api/reputation/{id})\n"
+     "    --history             also the newest events (GET /api/reputation/{id}/history, --limit N)\n"
+     "    --breakdown           also the breakdown (GET /api/reputation/{id}/breakdown)\n"
+     "  reputation leaderboard  the top scores (GET /api/reputation/leaderboard, --limit N <= 100)\n"
+     "With --json: the score's answer with \"events\" and \"breakdown\" added when asked for.\n",
+     cli_cmd_reputation},
+    {"sla", "HOST_ID [--month YYYY-MM] | targets | enforce HOST_ID YYYY-MM [--tier T] [--spend CAD]",
+     "Show a host's SLA, the SLA targets, or enforce a month",
+     "  sla HOST_ID             the host's SLA tier, 30-day uptime, the month's record (--month,\n"
+     "                          default the current one) and its violations (GET /api/sla/{id},\n"
+     "                          GET /api/sla/violations/{id}); --json adds \"violations\"\n"
+     "  sla targets             the targets of the three SLA tiers (GET /api/sla/targets)\n"
+     "  sla enforce HOST_ID M   operator: evaluates month M and credits the host's customers once\n"
+     "                          (POST /api/sla/enforce); --tier T overrides the host's tier,\n"
+     "                          --spend CAD the month's spend\n",
+     cli_cmd_sla},
     /* Submitter */
     {"run", "MODEL VRAM_GB [--tier T] [--priority N] [--gpus N] [--image IMG] [--trust-tier T] [--no-assign] [-- COMMAND [ARG...]]",
      "Submit a job, then run a queue pass",
@@ -120,6 +147,18 @@ static const struct cli_cmd commands[] = {
     {"canada-only", "[--enable | --disable]", "Show or set Canada-only scheduling",
      "With --enable or --disable sets the mode (PUT /canada); without, shows it (GET /canada).\n",
      cli_cmd_canada_only},
+    {"jurisdiction", "HOST_ID [--set KEY=VALUE ...] | trace JOB_ID", "Show or attest a host's jurisdiction; trace a job",
+     "  jurisdiction HOST_ID    the host's attested jurisdiction record and classified trust tier\n"
+     "                          (GET /api/jurisdiction/hosts/{id})\n"
+     "    --set KEY=VALUE       operator: writes fields of the record (PUT, repeatable). Keys:\n"
+     "                          country, province, city, data_center_name, data_center_class\n"
+     "                          (commercial, residential, colocation), operator_name,\n"
+     "                          operator_incorporated_in, and the yes/no facts\n"
+     "                          operator_registered_canada, foreign_control, sovereignty_vetted,\n"
+     "                          supports_audit_trail, supports_data_residency\n"
+     "  jurisdiction trace JOB  where a job ran, with the facts attested at that time\n"
+     "                          (GET /api/jurisdiction/residency-trace/{job_id})\n",
+     cli_cmd_jurisdiction},
     {"events", "[-f] [--count N] [--timeout SEC]", "Watch the live event stream",
      "Prints events from the server's event stream (GET /api/stream), one per line.\n"
      "Without -f it listens for 5 seconds; with -f/--follow until interrupted.\n"

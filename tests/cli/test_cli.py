@@ -17,7 +17,8 @@ EM = "\u2014"
 ALL_VERBS = ["run", "jobs", "job", "cancel", "requeue", "process", "logs", "host-add", "host-rm",
              "hosts", "check", "bill", "bill-all", "revenue", "billing", "spot-prices", "list-rig",
              "unlist-rig", "marketplace", "failover", "autoscale", "canada-only", "events", "login",
-             "whoami", "version", "help", "wallet", "topup", "earnings", "payouts", "provider"]
+             "whoami", "version", "help", "wallet", "topup", "earnings", "payouts", "provider",
+             "verify", "reputation", "jurisdiction", "sla"]
 
 
 def one_error_line(p):

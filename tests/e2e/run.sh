@@ -24,4 +24,4 @@ fi
 
 mkdir -p out
 # Hard wall-clock cap so a hung browser or server can never stall CI (whole run < 2 min).
-exec timeout --kill-after=5 115 node --test --test-reporter=spec --test-timeout=60000 dashboard.test.mjs docs.test.mjs accounts.test.mjs earnings.mjs
+exec timeout --kill-after=5 115 node --test --test-reporter=spec --test-timeout=60000 dashboard.test.mjs docs.test.mjs accounts.test.mjs earnings.mjs trust.mjs
