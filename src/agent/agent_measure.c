@@ -95,13 +95,15 @@ static int run_container(struct agent *a, struct agent_bench *b, struct agent_te
     int rc = -1, gpu0 = 0;
     long st = 0;
     json_t *body = NULL;
-    docker_container_name("benchmark", 1, name, sizeof name);
+    char jid[96];
+    snprintf(jid, sizeof jid, "benchmark-%s", c->host_id);
+    docker_container_name(jid, 1, name, sizeof name);
     if (docker_image_present(d, c->bench_image) != 1 &&
         docker_pull(d, c->bench_image, 600000, reason, sizeof reason) != 0) {
         log_warn("benchmark: cannot pull %s: %s", c->bench_image, reason);
         goto out;
     }
-    struct docker_job_spec spec = {.job_id = "benchmark", .host_id = c->host_id, .attempt = 1,
+    struct docker_job_spec spec = {.job_id = jid, .host_id = c->host_id, .attempt = 1,
                                    .image = c->bench_image, .user = c->job_user,
                                    .memory_bytes = c->memory_limit_bytes, .pids_limit = c->pids_limit,
                                    .network_mode = "none", .gpu_ids = &gpu0, .ngpu = 1,
