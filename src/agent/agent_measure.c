@@ -2,7 +2,8 @@
  * (the XCELSIOR_BENCH_IMAGE container with NVML temperature samples, else the samples alone;
  * 20 GET /healthz; GET /agent/speedtest), then posts POST /agent/benchmark (when TFLOPS were
  * measured) and POST /agent/verify. Runs at start when due and whenever the server asks for
- * re-verification (reverify_due on the heartbeat's host view). The report is agent_verify.c. */
+ * re-verification (reverify_due on the heartbeat's host view); never for simulated GPUs, which
+ * measure nothing. The report is agent_verify.c. */
 #include "agent/agent_exec.h"
 #include "agent/agent_internal.h"
 #include "agent/agent_verify.h"
@@ -205,10 +206,7 @@ static void *verify_main(void *arg)
     struct agent_temps t = {0};
     struct agent_netq q = {0};
     memset(&b, 0, sizeof b);
-    bool sim = a->gpu.source == GPU_SRC_SIM;
-    if (sim) {
-        log_info("benchmark: simulated GPUs measure nothing; the report says so");
-    } else if (*a->cfg->bench_image) {
+    if (*a->cfg->bench_image) {
         run_container(a, &b, &t);
     } else {
         log_info("benchmark: no XCELSIOR_BENCH_IMAGE and no built-in CUDA benchmark: TFLOPS and PCIe not measured");
@@ -268,6 +266,12 @@ void agent_verify_maybe_start(struct agent *a)
 {
     if (!a->registered || a->verify_running || agent_stopping)
         return;
+    if (a->gpu.source == GPU_SRC_SIM) { /* nothing to measure: no report that could only fail */
+        if (!a->verify_loaded)
+            log_info("simulated GPUs: no benchmark and no verification report");
+        a->verify_loaded = true;
+        return;
+    }
     if (!a->verify_loaded) {
         a->verify_last_run_us = load_last_run(a);
         a->verify_loaded = true;
