@@ -104,12 +104,20 @@ static int run_container(struct agent *a, struct agent_bench *b, struct agent_te
         log_warn("benchmark: cannot pull %s: %s", c->bench_image, reason);
         goto out;
     }
-    struct docker_job_spec spec = {.job_id = jid, .host_id = c->host_id, .attempt = 1,
-                                   .image = c->bench_image, .user = c->job_user,
-                                   .memory_bytes = c->memory_limit_bytes, .pids_limit = c->pids_limit,
-                                   .network_mode = "none", .gpu_ids = &gpu0, .ngpu = 1,
-                                   .gpu_devices = a->gpu.source != GPU_SRC_SIM, .stop_timeout = 5,
-                                   .tmpfs_tmp_mb = c->tmpfs_tmp_mb, .tmpfs_workspace_mb = c->tmpfs_workspace_mb};
+    struct docker_job_spec spec = {.job_id = jid,
+                                   .host_id = c->host_id,
+                                   .attempt = 1,
+                                   .image = c->bench_image,
+                                   .user = c->job_user,
+                                   .memory_bytes = c->memory_limit_bytes,
+                                   .pids_limit = c->pids_limit,
+                                   .network_mode = "none",
+                                   .gpu_ids = &gpu0,
+                                   .ngpu = 1,
+                                   .gpu_devices = a->gpu.source != GPU_SRC_SIM,
+                                   .stop_timeout = 5,
+                                   .tmpfs_tmp_mb = c->tmpfs_tmp_mb,
+                                   .tmpfs_workspace_mb = c->tmpfs_workspace_mb};
     if (docker_build_create_body(&spec, &body, err, sizeof err) != 0) {
         log_warn("benchmark: %s", err);
         goto out;
@@ -125,7 +133,11 @@ static int run_container(struct agent *a, struct agent_bench *b, struct agent_te
     while (!agent_stopping && clock_mono_us() < deadline) {
         if (clock_mono_us() - start < (int64_t)AGENT_THERMAL_WINDOW_MS * 1000)
             sample_temps(a, t);
-        if (docker_inspect(d, cid, &ds) != 0 || (strcmp(ds.status, "running") != 0 && strcmp(ds.status, "created") != 0))
+        if (docker_inspect(d, cid, &ds) != 0)
+            break;
+        bool live =
+            strcmp(ds.status, "running") == 0 || strcmp(ds.status, "created") == 0; /* foreign state: Docker's */
+        if (!live)
             break;
         agent_nap_ms(AGENT_THERMAL_STEP_MS);
     }
@@ -193,9 +205,10 @@ static void log_outcome(json_t *resp)
              json_number_value(json_object_get(resp, "score")));
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(resp, "checks"), i, c) if (!json_is_true(json_object_get(c, "passed")))
-        log_warn("  check %s failed: expected %s, measured %s", agent_json_str(c, "check_name", "?"),
-                 agent_json_str(c, "expected", ""), agent_json_str(c, "actual", ""));
+    json_array_foreach (json_object_get(resp, "checks"), i, c)
+        if (!json_is_true(json_object_get(c, "passed")))
+            log_warn("  check %s failed: expected %s, measured %s", agent_json_str(c, "check_name", "?"),
+                     agent_json_str(c, "expected", ""), agent_json_str(c, "actual", ""));
 }
 
 static void *verify_main(void *arg)
@@ -224,15 +237,16 @@ static void *verify_main(void *arg)
     json_t *bb = agent_bench_body(a->cfg->host_id, n > 0 ? g[0].name : a->gpu_model, &b);
     if (!agent_stopping && bb) {
         if (agent_http_call(h, "POST", "/agent/benchmark", bb, 15000, &st, &resp) == 0 && st == 200)
-            log_info("benchmark posted: %.2f TFLOPS, XCU %.2f", b.tflops, json_number_value(json_object_get(resp, "xcu")));
+            log_info("benchmark posted: %.2f TFLOPS, XCU %.2f", b.tflops,
+                     json_number_value(json_object_get(resp, "xcu")));
         else
             log_warn("benchmark post: HTTP %ld: %s", st, agent_http_error_message(resp));
         json_decref(resp);
         resp = NULL;
     }
     json_decref(bb);
-    struct agent_verify_in in = {.ctx = &a->gpu, .gpus = g, .ngpu = n > 0 ? n : 0, .bench = &b, .temps = &t,
-                                 .net = &q, .versions = v->versions};
+    struct agent_verify_in in = {
+        .ctx = &a->gpu, .gpus = g, .ngpu = n > 0 ? n : 0, .bench = &b, .temps = &t, .net = &q, .versions = v->versions};
     json_t *report = agent_verify_report(&in);
     json_t *body = json_pack("{s:s,s:o}", "host_id", a->cfg->host_id, "report", report);
     bool posted = false;

@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define AGENT_BENCH_MAX_AGE_US (INT64_C(7) * 86400 * 1000000)  /* re-benchmark after 7 days */
+#define AGENT_BENCH_MAX_AGE_US (INT64_C(7) * 86400 * 1000000) /* re-benchmark after 7 days */
 #define AGENT_VERIFY_RETRY_US (INT64_C(600) * 1000000)        /* at most one run per 600 s */
-#define AGENT_NET_PINGS 20                                     /* GET /healthz round trips */
+#define AGENT_NET_PINGS 20                                    /* GET /healthz round trips */
 #define AGENT_SPEEDTEST_BYTES 10000000
 #define AGENT_THERMAL_WINDOW_MS 15000
 #define AGENT_THERMAL_STEP_MS 500

@@ -38,7 +38,9 @@ static bool listed(json_t *r, const char *k)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(r, "not_measured"), i, v) if (strcmp(json_string_value(v), k) == 0) return true;
+    json_array_foreach (json_object_get(r, "not_measured"), i, v)
+        if (strcmp(json_string_value(v), k) == 0)
+            return true;
     return false;
 }
 
@@ -68,8 +70,8 @@ Test(agent_verify, report_from_fake_nvml_bench_and_network)
     double rtt[] = {2.0, 4.0, 3.0};
     agent_netq_from_rtts(rtt, 3, 3, &q);
     json_t *versions = json_pack("{s:s}", "runc", "1.1.12");
-    struct agent_verify_in in = {.ctx = &ctx, .gpus = g, .ngpu = n, .bench = &b, .temps = &t, .net = &q,
-                                 .versions = versions};
+    struct agent_verify_in in = {
+        .ctx = &ctx, .gpus = g, .ngpu = n, .bench = &b, .temps = &t, .net = &q, .versions = versions};
     json_t *r = agent_verify_report(&in);
     cr_assert_str_eq(rstr(r, "gpu_model"), "NVIDIA GeForce RTX 4090");
     cr_assert_float_eq(rnum(r, "total_vram_gb"), 48.0, 1e-9, "two GPUs of the fake library");
@@ -165,8 +167,8 @@ Test(agent_verify, simulated_gpus_measure_nothing)
     agent_temps_add(&t, g[0].temp_c);
     struct agent_verify_in in = {.ctx = &ctx, .gpus = g, .ngpu = n, .temps = &t};
     json_t *r = agent_verify_report(&in);
-    const char *keys[] = {"gpu_model", "total_vram_gb", "serial", "driver_version", "cuda_version",
-                          "compute_capability", "gpu_temp_celsius", "memory_errors"};
+    const char *keys[] = {"gpu_model",    "total_vram_gb",      "serial",           "driver_version",
+                          "cuda_version", "compute_capability", "gpu_temp_celsius", "memory_errors"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         assert_unmeasured(r, keys[i]);
     json_decref(r);
