@@ -192,6 +192,8 @@ int agent_run(struct agent_config *cfg)
             agent_mining_check(a);
             t_mine = now + cfg->mining_check_s * SEC;
         }
+        agent_verify_maybe_start(a);
+        agent_verify_reap(a, false);
         agent_renew_leases(a);
         agent_escalate_stops(a);
         agent_push_allow_updates(a);
@@ -216,6 +218,7 @@ int agent_run(struct agent_config *cfg)
     }
     agent_stopping = 1;
     shutdown_jobs(a);
+    agent_verify_reap(a, true);
     status = 0;
     log_info("agent stopped");
 out:

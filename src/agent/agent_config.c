@@ -253,6 +253,7 @@ int agent_config_load(struct agent_config *c, char *err, size_t errlen)
     c->tailscale_authkey = dup_env("XCELSIOR_TAILSCALE_AUTHKEY", "");
     c->headscale_url = dup_env("XCELSIOR_HEADSCALE_URL", "");
     c->nvml_lib = dup_env("XCELSIOR_NVML_LIB", "libnvidia-ml.so.1");
+    c->bench_image = dup_env("XCELSIOR_BENCH_IMAGE", "");
     return 0;
 }
 
@@ -262,7 +263,7 @@ void agent_config_free(struct agent_config *c)
                      &c->job_user, &c->work_dir, &c->docker_socket, &c->nfs_server, &c->nfs_path,
                      &c->nfs_mount, &c->egress_dns, &c->egress_allowlist, &c->egress_extra_hosts,
                      &c->egress_ports, &c->job_subnet, &c->tailscale_authkey, &c->headscale_url,
-                     &c->nvml_lib};
+                     &c->nvml_lib, &c->bench_image};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
         free(*strs[i]);
         *strs[i] = NULL;

@@ -41,6 +41,7 @@ struct agent_config {
     char *tailscale_authkey, *headscale_url;
     int thermal_history;
     char *nvml_lib;              /* dlopen path, default libnvidia-ml.so.1 */
+    char *bench_image;           /* XCELSIOR_BENCH_IMAGE: benchmark container, "" = built-in measurement */
     bool simulate;
     int sim_gpus;
     int64_t sim_vram_mgb;

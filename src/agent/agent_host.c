@@ -119,21 +119,17 @@ static const char *engine_runtime_name(struct agent *a, const char *which)
     return NULL;
 }
 
-/* NULL = the engine default (hardened runc). *refuse set when the tier needs a sandbox that
- * this host lacks. */
-const char *agent_choose_runtime(struct agent *a, const char *tier, bool *refuse)
+/* NULL = the engine default (hardened runc). */
+const char *agent_choose_runtime(struct agent *a, const char *tier)
 {
-    bool need = agent_tier_requires_sandbox(tier);
-    *refuse = false;
+    bool prefer = agent_tier_prefers_sandbox(tier);
     const char *rec = a->recommended_runtime;
     bool runsc = runtime_available(a, "runsc"), kata = runtime_available(a, "kata");
-    if (a->cfg->prefer_gvisor || need) {
-        if (runsc && (strcmp(rec, "runsc") == 0 || need || a->cfg->simulate))
+    if (a->cfg->prefer_gvisor || prefer) {
+        if (runsc && (strcmp(rec, "runsc") == 0 || prefer || a->cfg->simulate))
             return engine_runtime_name(a, "runsc");
-        if (kata && (strcmp(rec, "kata") == 0 || need))
+        if (kata && (strcmp(rec, "kata") == 0 || prefer))
             return engine_runtime_name(a, "kata");
     }
-    if (need)
-        *refuse = true;
     return NULL;
 }

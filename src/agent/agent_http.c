@@ -149,3 +149,46 @@ out:
     free(url);
     return rc;
 }
+
+static size_t count_cb(char *p, size_t sz, size_t n, void *ud)
+{
+    (void)p;
+    *(uint64_t *)ud += (uint64_t)(sz * n);
+    return sz * n;
+}
+
+int agent_http_download(struct agent_http *h, const char *path, long timeout_ms, long *status, uint64_t *bytes,
+                        double *seconds)
+{
+    char *url = xasprintf("%s%s", h->base, path);
+    struct curl_slist *hl = NULL;
+    CURL *c = h->curl;
+    *status = 0;
+    *bytes = 0;
+    *seconds = 0;
+    curl_easy_reset(c);
+    for (size_t i = 0; i < h->nhdrs; i++)
+        hl = curl_slist_append(hl, h->hdrs[i]);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, count_cb);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, bytes);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    CURLcode cc = curl_easy_perform(c);
+    int rc = -1;
+    if (cc == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+        curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, seconds);
+        rc = 0;
+    } else {
+        log_debug("GET %s: %s", path, curl_easy_strerror(cc));
+    }
+    curl_slist_free_all(hl);
+    free(url);
+    return rc;
+}

@@ -2,6 +2,7 @@
 #define XC_AGENT_HTTP_H
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Process-wide libcurl initialisation, before any thread starts. TLS libraries are initialised
  * eagerly only for an https control plane (an http one and the engine's unix socket need none,
@@ -24,6 +25,11 @@ void agent_http_set_token(struct agent_http *h, const char *token);
  * (connection refused, timeout, oversized body) with *status = 0. */
 int agent_http_call(struct agent_http *h, const char *method, const char *path, json_t *body,
                     long timeout_ms, long *status, json_t **resp);
+
+/* GET path, counting and discarding the body (any size) within timeout_ms: returns 0 with
+ * *status, *bytes received and *seconds the transfer took, or -1 on a transport failure. */
+int agent_http_download(struct agent_http *h, const char *path, long timeout_ms, long *status, uint64_t *bytes,
+                        double *seconds);
 
 /* Headers sent on every call (for tests): writes up to n header strings into out and returns
  * their number. The strings point into h. */

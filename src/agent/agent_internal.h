@@ -11,6 +11,8 @@
  *   agent_job.c        the job runner: one thread per job attempt, from claim to final report
  *   agent_telemetry.c  GPU telemetry and the mining detector
  *   agent_egress.c     the egress firewall: host setup, allow-list resolver, live updates
+ *   agent_measure.c    the benchmark and verification report run (its own thread)
+ *   agent_verify.c     the report built from what was measured (pure, agent_verify.h)
  *
  * Locking: a->mu guards the fields marked so below and the jobs list; the job threads and the
  * resolver thread take it for every access to shared state. Network calls are made without it. */
@@ -83,6 +85,13 @@ struct agent {
     bool registered, admitted;
     char recommended_runtime[16];
     int failures;
+    bool has_score, reverify_due; /* from the server's host view (reverify_due guarded by mu) */
+    /* Benchmark and verification run (agent_measure.c). */
+    pthread_t verify_thread;
+    bool verify_running, verify_loaded;
+    bool verify_done;               /* guarded by mu */
+    int64_t verify_last_run_us;     /* guarded by mu */
+    int64_t verify_last_try_us;
     /* Egress. */
     bool egress_enforced;
     struct fw_addrs allow, dns; /* guarded by mu */
@@ -134,9 +143,10 @@ int agent_detect_gpus(struct agent *a);
 /* Probes component versions and the sandbox runtimes the engine offers into a->versions and
  * a->runtimes. */
 void agent_gather_versions(struct agent *a);
-/* The engine runtime for a job of this trust tier: NULL = the engine default (hardened runc).
- * *refuse is set when the tier needs a sandbox that this host lacks. */
-const char *agent_choose_runtime(struct agent *a, const char *tier, bool *refuse);
+/* The engine runtime for a job of this trust tier: a sandbox (gVisor, else Kata) when the tier
+ * prefers one or XCELSIOR_PREFER_GVISOR and the server recommends it, and the host offers it;
+ * else NULL = the engine default (hardened runc). */
+const char *agent_choose_runtime(struct agent *a, const char *tier);
 
 /* ---- agent_register.c ---- */
 
@@ -176,6 +186,13 @@ void *agent_job_main(void *arg);
 void agent_telemetry(struct agent *a);
 /* Feeds the mining detector; kills and reports the jobs on a GPU it flags. */
 void agent_mining_check(struct agent *a);
+
+/* ---- agent_measure.c ---- */
+
+/* Starts the benchmark and verification report thread when it is due (agent_verify_due). */
+void agent_verify_maybe_start(struct agent *a);
+/* Joins the thread once it is done (wait: join even when it is not). */
+void agent_verify_reap(struct agent *a, bool wait);
 
 /* ---- agent_egress.c ---- */
 

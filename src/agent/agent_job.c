@@ -262,14 +262,7 @@ static enum step fail_with(struct job_run *r, const char *fmt, ...)
 static enum step job_admit_and_claim(struct job_run *r)
 {
     struct agent_job *j = r->j;
-    bool refuse = false;
-    r->runtime = agent_choose_runtime(r->a, r->tier, &refuse);
-    if (refuse) {
-        log_warn("job %s: trust tier %s needs a sandboxed runtime (gVisor/Kata) that this host lacks", j->job_id,
-                 r->tier);
-        fail_job(r->a, r->h, j, "runtime_unavailable");
-        return STEP_DROP;
-    }
+    r->runtime = agent_choose_runtime(r->a, r->tier);
     if (!r->a->egress_enforced && strcmp(r->tier, "community") != 0) {
         fail_job(r->a, r->h, j, "network_error: egress firewall unavailable on this host");
         return STEP_DROP;

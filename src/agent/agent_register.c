@@ -51,6 +51,15 @@ static void apply_host(struct agent *a, json_t *host)
     const char *rr = agent_json_str(host, "recommended_runtime", NULL);
     if (rr)
         snprintf(a->recommended_runtime, sizeof a->recommended_runtime, "%s", rr);
+    json_t *score = json_object_get(host, "compute_score");
+    if (score)
+        a->has_score = json_is_number(score);
+    json_t *due = json_object_get(host, "reverify_due");
+    if (json_is_boolean(due)) {
+        pthread_mutex_lock(&a->mu);
+        a->reverify_due = json_is_true(due);
+        pthread_mutex_unlock(&a->mu);
+    }
 }
 
 /* ---- agent token: the agent acts as its host's agent principal when it can. The token issued

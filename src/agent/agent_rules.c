@@ -1,5 +1,5 @@
 /* The agent's pure decisions, unit-tested directly: the final report of a job attempt, which GPUs a
- * job gets, which trust tiers need a sandbox, and cleaning container output to valid UTF-8. */
+ * job gets, which trust tiers prefer a sandbox, and cleaning container output to valid UTF-8. */
 #include "agent/agent_internal.h"
 #include "common/xalloc.h"
 #include "core/jobstate.h"
@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-bool agent_tier_requires_sandbox(const char *t)
+bool agent_tier_prefers_sandbox(const char *t)
 {
-    return t && (strcmp(t, "sovereignty") == 0 || strcmp(t, "regulated") == 0 || strcmp(t, "sovereign") == 0);
+    /* Isolation "preferred" for every tier above community (domain §20.1): a sandbox when the
+     * host offers one, hardened runc otherwise. */
+    return t && *t && strcmp(t, "community") != 0;
 }
 
 int agent_pick_gpus(const int *load, int ngpu, int want, int *out)

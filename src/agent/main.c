@@ -72,6 +72,7 @@ static void usage(FILE *f)
         "  XCELSIOR_EGRESS_DNS           the only resolver jobs may use [first resolv.conf nameserver]\n"
         "  XCELSIOR_JOB_SUBNET           IPv4 subnet for job namespaces [10.213.0.0/16]\n"
         "  XCELSIOR_NVML_LIB             NVML library to dlopen [libnvidia-ml.so.1]\n"
+        "  XCELSIOR_BENCH_IMAGE          benchmark container printing one JSON line [none: built-in]\n"
         "  XCELSIOR_TAILSCALE_ENABLED, XCELSIOR_TAILSCALE_AUTHKEY, XCELSIOR_HEADSCALE_URL  mesh\n"
         "  XCELSIOR_SIM_GPUS, XCELSIOR_SIM_VRAM_GB   simulated GPUs with --simulate [1, 24]\n"
         "\n"
