@@ -20,9 +20,6 @@ int agent_probe_print(struct agent_config *cfg);
  * Returns the PATCH body (caller owns) without host_id. */
 json_t *agent_final_report(const char *stop_reason, int exit_code, bool oom_killed, const char *mining_reason);
 
-/* Whether a trust tier prefers a sandboxed runtime (every tier above community, domain §20.1). */
-bool agent_tier_prefers_sandbox(const char *trust_tier);
-
 /* Picks GPU indices for a job: the `want` devices with the fewest active jobs (ties: lowest
  * index). load[i] is the active job count of GPU i. Returns 0 and fills out, or -1. */
 int agent_pick_gpus(const int *load, int ngpu, int want, int *out);

@@ -4,6 +4,9 @@
 #include "agent/probe.h"
 #include "common/fixed.h"
 #include "common/log.h"
+#include "core/admit.h"
+#include "core/jobstate.h"
+#include "core/trust.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,14 +125,19 @@ static const char *engine_runtime_name(struct agent *a, const char *which)
 /* NULL = the engine default (hardened runc). */
 const char *agent_choose_runtime(struct agent *a, const char *tier)
 {
-    bool prefer = agent_tier_prefers_sandbox(tier);
-    const char *rec = a->recommended_runtime;
-    bool runsc = runtime_available(a, "runsc"), kata = runtime_available(a, "kata");
-    if (a->cfg->prefer_gvisor || prefer) {
-        if (runsc && (strcmp(rec, "runsc") == 0 || prefer || a->cfg->simulate))
-            return engine_runtime_name(a, "runsc");
-        if (kata && (strcmp(rec, "kata") == 0 || prefer))
-            return engine_runtime_name(a, "kata");
-    }
-    return NULL;
+    /* The server's rule (core/trust trust_runtime_for, domain §20.1: isolation "preferred" above
+     * community): such a job runs sandboxed where this host's own recommendation (§3.4) is a
+     * sandbox; XCELSIOR_PREFER_GVISOR asks the same for community jobs. Otherwise, and whenever
+     * the sandbox is not installed here, hardened runc (NULL): a preference, never a refusal. */
+    enum jobstate_trust t = JOB_TRUST_COMMUNITY;
+    enum admit_runtime rec = ADMIT_RT_RUNC;
+    jobstate_trust_parse(tier, &t);
+    admit_runtime_parse(a->recommended_runtime, &rec);
+    if (a->cfg->simulate && runtime_available(a, "runsc"))
+        rec = ADMIT_RT_RUNSC; /* simulated GPUs are in no gVisor list; the engine's runsc is real */
+    enum admit_runtime rt = trust_runtime_for(t, rec);
+    if (rt == ADMIT_RT_RUNC && a->cfg->prefer_gvisor && admit_runtime_sandboxed(rec))
+        rt = rec;
+    const char *name = admit_runtime_name(rt);
+    return rt != ADMIT_RT_RUNC && runtime_available(a, name) ? engine_runtime_name(a, name) : NULL;
 }

@@ -1,18 +1,11 @@
 /* The agent's pure decisions, unit-tested directly: the final report of a job attempt, which GPUs a
- * job gets, which trust tiers prefer a sandbox, and cleaning container output to valid UTF-8. */
+ * job gets, and cleaning container output to valid UTF-8. */
 #include "agent/agent_internal.h"
 #include "common/xalloc.h"
 #include "core/jobstate.h"
 
 #include <stdio.h>
 #include <string.h>
-
-bool agent_tier_prefers_sandbox(const char *t)
-{
-    /* Isolation "preferred" for every tier above community (domain §20.1): a sandbox when the
-     * host offers one, hardened runc otherwise. */
-    return t && *t && strcmp(t, "community") != 0;
-}
 
 int agent_pick_gpus(const int *load, int ngpu, int want, int *out)
 {

@@ -54,6 +54,16 @@ const char *admit_runtime_name(enum admit_runtime rt)
     return ((unsigned)rt < ADMIT_RT__COUNT) ? runtime_names[rt] : NULL;
 }
 
+int admit_runtime_parse(const char *name, enum admit_runtime *out)
+{
+    for (int i = 0; name && i < ADMIT_RT__COUNT; i++)
+        if (strcmp(name, runtime_names[i]) == 0) {
+            *out = (enum admit_runtime)i;
+            return 0;
+        }
+    return XC_EINVAL;
+}
+
 bool admit_runtime_sandboxed(enum admit_runtime rt)
 {
     return rt == ADMIT_RT_RUNSC || rt == ADMIT_RT_KATA;

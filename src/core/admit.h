@@ -49,6 +49,8 @@ enum admit_runtime {
     ADMIT_RT__COUNT
 };
 const char *admit_runtime_name(enum admit_runtime rt);
+/* The runtime named name ("runc", "runsc", "kata"), or XC_EINVAL. */
+int admit_runtime_parse(const char *name, enum admit_runtime *out);
 /* runsc and kata are sandboxed runtimes for isolation preference (§6). */
 bool admit_runtime_sandboxed(enum admit_runtime rt);
 

@@ -312,3 +312,14 @@ Test(admit, component_names)
     cr_assert_str_eq(admit_component_name(ADMIT_DOCKER), "Docker");
     cr_assert_null(admit_component_name(ADMIT__COUNT));
 }
+
+Test(admit, runtime_names_round_trip)
+{
+    enum admit_runtime rt;
+    for (int i = 0; i < ADMIT_RT__COUNT; i++) {
+        cr_assert_eq(admit_runtime_parse(admit_runtime_name((enum admit_runtime)i), &rt), 0);
+        cr_assert_eq(rt, (enum admit_runtime)i);
+    }
+    cr_assert_neq(admit_runtime_parse("gvisor", &rt), 0);
+    cr_assert_neq(admit_runtime_parse(NULL, &rt), 0);
+}

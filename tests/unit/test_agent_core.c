@@ -181,11 +181,6 @@ Test(agent_report, gpu_picking_and_tiers)
     cr_assert_eq(out[0], 1);
     cr_assert_eq(out[1], 3);
     cr_assert_eq(agent_pick_gpus(load, 4, 5, out), -1);
-    cr_assert(agent_tier_prefers_sandbox("sovereignty"));
-    cr_assert(agent_tier_prefers_sandbox("regulated"));
-    cr_assert(agent_tier_prefers_sandbox("residency"));
-    cr_assert_not(agent_tier_prefers_sandbox("community"));
-    cr_assert_not(agent_tier_prefers_sandbox(""));
 }
 
 Test(agent_report, utf8_sanitizing)
