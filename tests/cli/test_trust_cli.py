@@ -1,12 +1,11 @@
 """`xcelsior verify`, `jurisdiction`, `sla` and `reputation` against the real server (issue 12, the
 user-facing side; api.md §8.4, §8.8, §8.9, §8.12). A host is driven to verified by its own measured
 report (POST /agent/verify), the operator attests a Canadian, vetted jurisdiction record through the
-CLI, a sovereignty job runs there and leaves a residency trace. Reputation routes come from another
-branch: those tests skip, saying so, while the server answers 404 for them."""
+CLI, a sovereignty job runs there and leaves a residency trace; the reputation commands read the
+host's real score."""
 import json
 import os
 
-import pytest
 
 from conftest import add_active_host, api
 
@@ -177,18 +176,11 @@ def test_sla_host_targets_and_enforce(cli, server):
     refused(cli("sla", "enforce", host, "2026-11", "--spend", "-1", url=u), code=2)
 
 
-def reputation_or_skip(url, entity):
-    st, body = api(url, "GET", f"/api/reputation/{entity}")
-    if st == 404 and "Not found: /api/reputation" in json.dumps(body):
-        pytest.skip("GET /api/reputation/{entity_id} is not on this server yet (another branch builds it)")
-    assert st == 200, body
-    return body
-
-
 def test_reputation_score_history_breakdown_and_leaderboard(cli, server):
     u = server.url
     host, tok = new_host(u, "rep")
-    reputation_or_skip(u, host)
+    st, body = api(u, "GET", f"/api/reputation/{host}")
+    assert st == 200 and body["reputation"]["tier"] == "new_user", body
     verify_by_agent(u, host, tok)
     st, body = api(u, "POST", "/api/reputation/verify", {"entity_id": host, "verification_type": "hardware_audit"})
     assert st == 200, body
@@ -204,8 +196,7 @@ def test_reputation_score_history_breakdown_and_leaderboard(cli, server):
     assert isinstance(data["events"], list) and "total_score" in data["breakdown"]
 
     st, lb = api(u, "GET", "/api/reputation/leaderboard")
-    if st == 404:
-        pytest.skip("GET /api/reputation/leaderboard is not on this server yet (another branch builds it)")
+    assert st == 200, lb
     out = ok(cli("reputation", "leaderboard", url=u))
     assert any(host in line for line in out.splitlines()), out
     data = json.loads(ok(cli("--json", "reputation", "leaderboard", "--limit", "5", url=u)))

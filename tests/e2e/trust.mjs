@@ -2,9 +2,7 @@
 // trust tiers and their requirements, verified hosts with state, tier, compute score and reputation,
 // one host's checks, jurisdiction record (edited by the operator, read-only for a provider) and SLA,
 // the reputation leaderboard and the public transparency report with its CLOUD Act note. No page
-// errors, no console errors from the tab's routes, no request leaves the server's origin. The
-// reputation routes come from another branch: while the server answers 404 for them the panels say
-// "Not available", and only those 404s are tolerated.
+// errors, no console errors from the tab's routes, no request leaves the server's origin.
 //
 //   XC_BUILD_DIR   build directory holding xcelsiord (default /work/main/build), or the binary itself
 //   XC_CHROMIUM    browser executable (default /usr/bin/chromium)
@@ -184,11 +182,10 @@ test('the operator sees tiers, verified hosts, checks, SLA and the transparency 
   assert.match(await tr.textContent(), /Subpoena/);
   assert.equal((await page.content()).includes('Secret authority'), false);
 
-  // Reputation: real data, or "Not available" while the route is absent.
+  // Reputation: the leaderboard is real data.
   const rep = await api('GET', '/api/reputation/leaderboard');
-  const lead = page.locator('#leader-body');
-  if (rep.status === 404) await lead.getByText('Not available').waitFor();
-  else await lead.locator('table, .ph').first().waitFor();
+  assert.equal(rep.status, 200);
+  await page.locator('#leader-body').locator('table, .ph').first().waitFor();
   await context.close();
 });
 
@@ -219,12 +216,11 @@ test('a signed-in provider reads the record but cannot edit it or act on verific
   await context.close();
 });
 
-test('no page errors, no foreign requests, and the tab routes fail only where reputation is absent', async () => {
+test('no page errors, no foreign requests, and the tab routes fail only on purpose', async () => {
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(foreign, []);
-  const repAbsent = (await api('GET', '/api/reputation/leaderboard')).status === 404;
   const mine = consoleErrors.filter((e) => TAB_ROUTES.test(e.url));
-  const left = mine.filter((e) => !(repAbsent && /\/api\/reputation\//.test(e.url) && /status of 404/.test(e.text)))
+  const left = mine
     .filter((e) => !(/\/api\/jurisdiction\/hosts\//.test(e.url) && /status of 422/.test(e.text))); // the bad country, on purpose
   assert.deepEqual(left.map((e) => e.text + ' @ ' + e.url), []);
 });
