@@ -14,7 +14,7 @@ _seq = itertools.count()
 
 class World:
     def __init__(self, server):
-        self.u = server.url
+        self.server, self.u = server, server.url
 
     def req(self, method, path, expect=200, token=None, **kw):
         headers = kw.pop("headers", {})

@@ -6,6 +6,8 @@ import concurrent.futures
 import hashlib
 import json
 import os
+import random
+import sqlite3
 import sys
 import time
 
@@ -283,3 +285,47 @@ def test_transfer_in_flight_at_a_crash_completes_once_on_restart(fake):
         assert len(fake.requests("/v1/transfers")) == 2
     finally:
         s.stop()
+
+
+def test_money_under_concurrent_load(w):
+    """Many clients at once: card payments (each event sent three times, interleaved), operator
+    deposits with references (each sent twice), wallet and history reads. Afterwards every wallet
+    holds exactly its unique credits, its ledger sums to its totals, and the store is intact."""
+    custs = []
+    for _ in range(6):
+        tok, user = w.user("submitter")
+        custs.append((tok, user["customer_id"]))
+    calls, want = [], {c: 0 for _, c in custs}
+    for i in range(60):
+        tok, cust = custs[i % len(custs)]
+        cents = 100 + i
+        if i % 2:
+            body = _succeeded(cust, pi="pi_load%019d" % i, amount=cents)
+            hdr = {"Stripe-Signature": sign(body, WHSEC), "Content-Type": "application/json"}
+            calls += [("POST", "/api/providers/webhook", {"data": body, "headers": hdr})] * 3
+        else:
+            js = {"amount_cad": cents / 100, "reference": "ref-load-%d" % i}
+            calls += [("POST", f"/api/billing/wallet/{cust}/deposit", {"json": js})] * 2
+        want[cust] += cents
+        calls.append(("GET", f"/api/billing/wallet/{cust}/history", {"headers": {"Authorization": "Bearer " + tok}}))
+    random.Random(7).shuffle(calls)
+
+    def go(c):
+        method, path, kw = c
+        r = requests.request(method, w.u + path, timeout=60, **kw)
+        assert r.status_code == 200, f"{method} {path}: {r.status_code} {r.text[:200]}"
+
+    with concurrent.futures.ThreadPoolExecutor(16) as ex:
+        list(ex.map(go, calls))
+    for tok, cust in custs:
+        wal = w.req("GET", f"/api/billing/wallet/{cust}", token=tok)["wallet"]
+        assert round(wal["balance_cad"] * 100) == want[cust], (cust, wal, want[cust])
+        assert round(wal["total_deposited_cad"] * 100) == want[cust]
+        txs = w.req("GET", f"/api/billing/wallet/{cust}/history?limit=500", token=tok)["transactions"]
+        assert all(t["tx_type"] == "deposit" for t in txs) and len(txs) == 10
+        assert round(sum(t["amount_cad"] for t in txs) * 100) == want[cust]
+    db = sqlite3.connect(f"file:{w.server.db}?mode=ro", uri=True)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        db.close()
