@@ -104,7 +104,7 @@ _xcelsior()
                 fi
                 return
             fi
-            [[ "$cmd" == payouts ]] && opts="--provider --reference"
+            [[ "$cmd" == payouts ]] && opts="--provider --ids --reference"
             [[ "$cmd" == provider ]] && opts="--company --gst --business-number --province --email --provider" ;;
         keys)
             if [[ "$cur" != -* ]]; then

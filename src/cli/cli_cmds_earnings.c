@@ -112,7 +112,28 @@ int cli_cmd_earnings(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, c
 
 /* ---------- payouts ---------- */
 
-static int payouts_pay(struct cli_ctx *ctx, const char *prov, const char *reference)
+#define PAYOUT_IDS_MAX 1000 /* the route's own limit */
+
+/* Splits "a,b,c" into ids (pointers into the copy *buf, freed by the caller); -1 when an id is
+ * empty or there are too many. */
+static int split_ids(const char *list, char **buf, const char **ids, size_t *n)
+{
+    *n = 0;
+    *buf = xstrdup(list);
+    for (char *t = *buf; t;) {
+        char *comma = strchr(t, ',');
+        if (comma)
+            *comma = '\0';
+        if (!*t || *n == PAYOUT_IDS_MAX)
+            return -1;
+        ids[(*n)++] = t;
+        t = comma ? comma + 1 : NULL;
+    }
+    return 0;
+}
+
+static int payouts_pay(struct cli_ctx *ctx, const char *prov, const char *const *ids, size_t nids,
+                       const char *reference)
 {
     struct cli_body b;
     struct cli_resp r = {0};
@@ -120,6 +141,8 @@ static int payouts_pay(struct cli_ctx *ctx, const char *prov, const char *refere
     int rc;
 
     cli_body_init(&b);
+    if (ids)
+        cli_body_strv(&b, "payout_ids", ids, nids);
     if (reference)
         cli_body_str(&b, "reference", reference);
     if (cli_call_out(ctx, "POST", path, cli_body_finish(&b), &r, &rc)) {
@@ -141,11 +164,12 @@ static int payouts_pay(struct cli_ctx *ctx, const char *prov, const char *refere
 
 int cli_cmd_payouts(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, char **argv)
 {
-    const char *prov_opt = NULL, *reference = NULL, *pos[2] = {NULL, NULL}, *sub;
+    const char *prov_opt = NULL, *reference = NULL, *ids_opt = NULL, *pos[2] = {NULL, NULL}, *sub;
     int done = 0, npos = 0, rc, show;
     struct cli_opt opts[] = {
         {"provider", 'p', 1, &prov_opt, NULL},
         {"reference", 'r', 1, &reference, NULL},
+        {"ids", 0, 1, &ids_opt, NULL},
         NOPT,
     };
     struct cli_resp r = {0};
@@ -160,11 +184,22 @@ int cli_cmd_payouts(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc, ch
             return cli_usage_error(cmd, "give the provider id once");
         if (reference && strlen(reference) > 100)
             return cli_usage_error(cmd, "--reference has at most 100 characters");
-        return payouts_pay(ctx, npos == 2 ? pos[1] : prov_opt, reference);
+        if (!ids_opt)
+            return payouts_pay(ctx, npos == 2 ? pos[1] : prov_opt, NULL, 0, reference);
+        const char **ids = xcalloc(PAYOUT_IDS_MAX, sizeof *ids);
+        size_t nids;
+        char *buf;
+        if (split_ids(ids_opt, &buf, ids, &nids) < 0)
+            rc = cli_usage_error(cmd, "--ids takes 1 to %d payout ids separated by commas", PAYOUT_IDS_MAX);
+        else
+            rc = payouts_pay(ctx, npos == 2 ? pos[1] : prov_opt, ids, nids, reference);
+        free(buf);
+        free(ids);
+        return rc;
     }
     if (strcmp(sub, "list") != 0 && strcmp(sub, "ls") != 0)
         return cli_usage_error(cmd, "unknown payouts action '%s' (expected list or pay)", sub);
-    if (npos > 1 || reference)
+    if (npos > 1 || reference || ids_opt)
         return cli_usage_error(cmd, "'payouts list' takes only --provider");
     if (prov_opt && !*prov_opt)
         return cli_usage_error(cmd, "--provider needs a provider id");

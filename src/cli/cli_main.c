@@ -169,11 +169,12 @@ static const struct cli_cmd commands[] = {
     {"bill-all", "", "Bill every finished job that has no billing record",
      "Creates missing billing records (POST /billing/bill-all).\n", cli_cmd_bill_all},
     {"revenue", "", "Show total revenue", "Prints revenue totals (GET /billing/revenue).\n", cli_cmd_revenue},
-    {"payouts", "[list [--provider ID] | pay PROVIDER_ID [--reference R]]", "List or pay provider payouts",
+    {"payouts", "[list [--provider ID] | pay PROVIDER_ID [--ids ID,...] [--reference R]]", "List or pay provider payouts",
      "  payouts                       the newest payouts of the signed-in provider, or of\n"
      "                                --provider ID (GET /api/providers/{id}/earnings)\n"
      "  payouts pay PROVIDER_ID       operator: pays every pending payout of the provider\n"
      "                                (POST /api/providers/{id}/payout), each exactly once;\n"
+     "                                --ids PAY-…,PAY-… pays only those payouts (as listed);\n"
      "                                --reference R records the transfer made outside Stripe\n",
      cli_cmd_payouts},
     /* General */

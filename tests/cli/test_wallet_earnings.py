@@ -101,6 +101,22 @@ def test_provider_registers_earns_and_is_paid(cli, server):
     assert pid in ok(cli("earnings", "--provider", pid, url=u))
     refused(cli("earnings", "--provider", "prov-nope", url=u))
 
+    # --ids pays only the payouts named.
+    run_job_on(u, host)
+    run_job_on(u, host)
+    def pending_settles():  # a sub-cent carry row of the earlier payout may be pending too
+        rows = json.loads(ok(as_user("--json", "earnings")))["recent_payouts"]
+        return [p for p in rows if p["status"] == "pending" and p["kind"] == "settle"]
+
+    rows = pending_settles()
+    assert len(rows) == 2
+    out = ok(cli("payouts", "pay", pid, "--ids", rows[0]["payout_id"], url=u))
+    assert f"Paid 1 payout of {pid}: $1.20 CAD" in out
+    assert [p["payout_id"] for p in pending_settles()] == [rows[1]["payout_id"]]
+    refused(cli("payouts", "pay", pid, "--ids", "PAY-nope", url=u))
+    refused(cli("payouts", "pay", pid, "--ids", "a,,b", url=u), code=2)
+    refused(cli("payouts", "list", "--ids", "x", url=u), code=2)
+
 
 def test_wallet_shows_own_deposit_and_topup_fails_in_stub_mode(cli, server):
     u = server.url
