@@ -2,54 +2,15 @@
 // a provider signs in, opens a provider account from My Earnings, and sees its earnings, payouts
 // and GST/HST threshold status; customers sign in and see their own wallet, usage and invoices —
 // never another customer's — and a card top-up in stub mode (no Stripe keys) says so plainly.
-//
-//   XC_BUILD_DIR   build directory holding xcelsiord (default /work/main/build), or the binary itself
-//   XC_CHROMIUM    browser executable (default /usr/bin/chromium)
+// (tests/e2e/harness.mjs starts the server and the browser.)
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import net from 'node:net';
-import { chromium } from 'playwright-core';
+import { startHarness, GOOD } from './harness.mjs';
 
-const BUILD = process.env.XC_BUILD_DIR || '/work/main/build';
-const BIN = existsSync(BUILD) && statSync(BUILD).isFile() ? BUILD : join(BUILD, 'xcelsiord');
-const CHROMIUM = process.env.XC_CHROMIUM || '/usr/bin/chromium';
 const PASSWORD = 'earnings-pass-1';
-const GOOD = { runc: '1.2.4', nvidia_ctk: '1.17.8', nvidia_driver: '560.35.03', docker: '27.0.1' };
 
-let server, serverLog = '', base, dir, browser;
-const pageErrors = [];
-const consoleErrors = [];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-async function api(method, path, body, token) {
-  const headers = {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (token) headers.Authorization = 'Bearer ' + token;
-  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, json, text };
-}
-async function ok(method, path, body, token) {
-  const r = await api(method, path, body, token);
-  assert.equal(r.status, 200, `${method} ${path}: ${r.status} ${r.text}`);
-  return r.json;
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let h, base, api, ok, pageErrors, consoleErrors;
 
 async function register(email, role) {
   return ok('POST', '/api/auth/register', { email, password: PASSWORD, role });
@@ -57,12 +18,7 @@ async function register(email, role) {
 
 /* A fresh browser context (its own sessionStorage) signed in through the account dialog. */
 async function signIn(email, role) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
-  await context.addInitScript((r) => { localStorage.setItem('xc.role', r); }, role);
-  const page = await context.newPage();
-  page.setDefaultTimeout(10000);
-  page.on('pageerror', (e) => pageErrors.push(String(e && e.stack || e)));
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push({ text: m.text(), url: m.location().url || '' }); });
+  const { context, page } = await h.newPage(role);
   await page.goto(base + '/dashboard');
   await page.locator('#account-chip').click();
   const acct = page.locator('#account-modal');
@@ -76,41 +32,11 @@ async function signIn(email, role) {
 }
 
 before(async () => {
-  assert.ok(existsSync(BIN), `xcelsiord binary not found at ${BIN} (set XC_BUILD_DIR)`);
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
-  dir = mkdtempSync(join(tmpdir(), 'xc-e2e-earn-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('XCELSIOR_')) env[k] = v;
-  Object.assign(env, { XCELSIOR_ENV: 'test', XCELSIOR_RATE_LIMIT_REQUESTS: '1000000', XCELSIOR_LOG_LEVEL: 'warn', XCELSIOR_SWEEP_INTERVAL: '0' });
-  server = spawn(BIN, ['--host', '127.0.0.1', '--port', String(port), '--db', join(dir, 'x.db')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout.on('data', (d) => { serverLog += d; });
-  server.stderr.on('data', (d) => { serverLog += d; });
-  const t0 = Date.now();
-  for (;;) {
-    if (server.exitCode !== null) throw new Error('xcelsiord exited early:\n' + serverLog);
-    try { const r = await fetch(base + '/healthz'); if (r.ok) break; } catch { /* not up yet */ }
-    if (Date.now() - t0 > 10000) throw new Error('xcelsiord did not become healthy:\n' + serverLog);
-    await sleep(100);
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  h = await startHarness('earn');
+  ({ base, api, ok, pageErrors, consoleErrors } = h);
 });
 
-after(async () => {
-  if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await Promise.race([new Promise((r) => server.once('exit', r)), sleep(3000)]);
-    if (server.exitCode === null) server.kill('SIGKILL');
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(async () => { if (h) await h.stop(); });
 
 test('a provider opens its account from My Earnings and sees its earnings and GST/HST status', async () => {
   const email = 'grace.provider@example.com';

@@ -3,24 +3,13 @@
 // one host's checks, jurisdiction record (edited by the operator, read-only for a provider) and SLA,
 // the reputation leaderboard and the public transparency report with its CLOUD Act note. No page
 // errors, no console errors from the tab's routes, no request leaves the server's origin.
-//
-//   XC_BUILD_DIR   build directory holding xcelsiord (default /work/main/build), or the binary itself
-//   XC_CHROMIUM    browser executable (default /usr/bin/chromium)
+// (tests/e2e/harness.mjs starts the server and the browser.)
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import net from 'node:net';
-import { chromium } from 'playwright-core';
+import { startHarness, GOOD } from './harness.mjs';
 
-const BUILD = process.env.XC_BUILD_DIR || '/work/main/build';
-const BIN = existsSync(BUILD) && statSync(BUILD).isFile() ? BUILD : join(BUILD, 'xcelsiord');
-const CHROMIUM = process.env.XC_CHROMIUM || '/usr/bin/chromium';
 const PASSWORD = 'trust-pass-1';
-const GOOD = { runc: '1.2.4', nvidia_ctk: '1.17.8', nvidia_driver: '560.35.03', docker: '27.0.1' };
 const REPORT = { gpu_model: 'RTX 4090', total_vram_gb: 24, serial: 'GPU-SN-4090-001', cuda_version: '12.4', driver_version: '560.35.03',
   compute_capability: '8.9', pcie_bandwidth_gbps: 15.0, gpu_temp_celsius: 65, packet_loss_pct: 0.1, jitter_ms: 5, latency_ms: 12,
   throughput_mbps: 500, versions: GOOD };
@@ -30,72 +19,12 @@ const VETTED = { country: 'CA', province: 'ON', city: 'Toronto', data_center_nam
 const HOST = 'rig-trust';
 const TAB_ROUTES = /\/api\/(verify|verified-hosts|trust-tiers|jurisdiction|sla|transparency|reputation)\b|\/canada$/;
 
-let server, serverLog = '', base, dir, browser;
-const pageErrors = [];
-const consoleErrors = [];
-const foreign = [];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-async function api(method, path, body, token) {
-  const headers = {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (token) headers.Authorization = 'Bearer ' + token;
-  const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, json, text };
-}
-async function ok(method, path, body, token) {
-  const r = await api(method, path, body, token);
-  assert.equal(r.status, 200, `${method} ${path}: ${r.status} ${r.text}`);
-  return r.json;
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function newPage(role) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
-  await context.addInitScript((r) => { localStorage.setItem('xc.role', r); }, role);
-  const page = await context.newPage();
-  page.setDefaultTimeout(10000);
-  page.on('pageerror', (e) => pageErrors.push(String(e && e.stack || e)));
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push({ text: m.text(), url: m.location().url || '' }); });
-  page.on('request', (rq) => { const u = rq.url(); if (!u.startsWith(base + '/') && !u.startsWith('data:')) foreign.push(u); });
-  return { context, page };
-}
+let h, base, api, ok, pageErrors, consoleErrors, foreign;
+const newPage = (role) => h.newPage(role);
 
 before(async () => {
-  assert.ok(existsSync(BIN), `xcelsiord binary not found at ${BIN} (set XC_BUILD_DIR)`);
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
-  dir = mkdtempSync(join(tmpdir(), 'xc-e2e-trust-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('XCELSIOR_')) env[k] = v;
-  Object.assign(env, { XCELSIOR_ENV: 'test', XCELSIOR_RATE_LIMIT_REQUESTS: '1000000', XCELSIOR_LOG_LEVEL: 'warn', XCELSIOR_SWEEP_INTERVAL: '0' });
-  server = spawn(BIN, ['--host', '127.0.0.1', '--port', String(port), '--db', join(dir, 'x.db')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout.on('data', (d) => { serverLog += d; });
-  server.stderr.on('data', (d) => { serverLog += d; });
-  const t0 = Date.now();
-  for (;;) {
-    if (server.exitCode !== null) throw new Error('xcelsiord exited early:\n' + serverLog);
-    try { const r = await fetch(base + '/healthz'); if (r.ok) break; } catch { /* not up yet */ }
-    if (Date.now() - t0 > 10000) throw new Error('xcelsiord did not become healthy:\n' + serverLog);
-    await sleep(100);
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  h = await startHarness('trust');
+  ({ base, api, ok, pageErrors, consoleErrors, foreign } = h);
 
   // A host verified by its own measured report, with a benchmark and an attested, vetted record.
   const reg = await ok('PUT', '/host', { host_id: HOST, ip: '127.0.0.1', gpu_model: 'RTX 4090', total_vram_gb: 24, free_vram_gb: 24,
@@ -111,15 +40,7 @@ before(async () => {
   await ok('POST', `/api/transparency/legal-request/${lr.request_id}/respond`, { challenged: true });
 });
 
-after(async () => {
-  if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await Promise.race([new Promise((r) => server.once('exit', r)), sleep(3000)]);
-    if (server.exitCode === null) server.kill('SIGKILL');
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(async () => { if (h) await h.stop(); });
 
 test('the operator sees tiers, verified hosts, checks, SLA and the transparency report, and edits the record', async () => {
   const { context, page } = await newPage('admin');

@@ -10,31 +10,7 @@
 #include "store/reputation_store.h"
 #include "store/store.h"
 
-static char dir[64];
-static char path[128];
-static struct store *st;
-
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/xc-rstore-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/t.db", dir);
-    cr_assert_eq(store_open(path, &st), 0);
-    int applied;
-    cr_assert_eq(store_migrate_up(st, &applied), 0);
-}
-
-static void teardown(void)
-{
-    store_close(st);
-    char p[160];
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-    unlink(path);
-    rmdir(dir);
-}
+#include "store_fixture.h"
 
 TestSuite(reputation_store, .init = setup, .fini = teardown);
 
